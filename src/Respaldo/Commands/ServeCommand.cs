@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Microsoft.Extensions.Options;
+using Respaldo.Hosting;
+
+namespace Respaldo.Commands;
+
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("serve", """
+            Runs the HTTP service (the default when no verb is given): intake, read-back, status and the backup schedule.
+            Example: respaldo serve --urls http://0.0.0.0:8000 --Backup:Destination=s3://my-bucket/records
+            """)
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction((result, ct) => RunAsync([.. result.UnmatchedTokens], ct));
+        return command;
+    }
+
+    public static async Task<int> RunAsync(string[] configArgs, CancellationToken ct)
+    {
+        try
+        {
+            await using var app = RespaldoHost.BuildWebApp(configArgs);
+            await app.RunAsync();
+            return ExitCodes.Success;
+        }
+        catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
+        {
+            await Console.Error.WriteLineAsync(message);
+            return ExitCodes.InvalidConfig;
+        }
+    }
+}
+
+internal static class ConfigErrors
+{
+    /// <summary>A message for a person when the exception is a configuration mistake; null otherwise.</summary>
+    public static string? Describe(Exception e) => e switch
+    {
+        OptionsValidationException v => "Invalid configuration:\n  " + string.Join("\n  ", v.Failures),
+        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
+            => "Invalid configuration: " + m + (e.InnerException is { } inner ? " " + inner.Message : ""),
+        AggregateException a when a.InnerExceptions.Count == 1 => Describe(a.InnerExceptions[0]),
+        _ => null,
+    };
+}

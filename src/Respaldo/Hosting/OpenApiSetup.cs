@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+
+namespace Respaldo.Hosting;
+
+internal static class OpenApiSetup
+{
+    public static IServiceCollection AddRespaldoOpenApi(this IServiceCollection services) =>
+        services.AddOpenApi(options =>
+        {
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Respaldo";
+                document.Info.Description = "Receives person records, keeps each as a durable JSON file, and backs them up to S3.";
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>()
+                        .Any(n => n.EndpointName == "StoreRecord")
+                    && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)
+                {
+                    media.Example = JsonNode.Parse("""{"nombre": "Juan Pérez", "edad": 30, "profesion": "Ingeniero"}""");
+                }
+                return Task.CompletedTask;
+            });
+        });
+
+    public static WebApplication MapHttpApi(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(options =>
+        {
+            options.RoutePrefix = "docs";
+            options.SwaggerEndpoint("/openapi/v1.json", "Respaldo v1");
+            options.DocumentTitle = "Respaldo API";
+        });
+        return app;
+    }
+}

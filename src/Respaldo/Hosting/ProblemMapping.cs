@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Respaldo.Spool;
+
+namespace Respaldo.Hosting;
+
+/// <summary>
+/// Turns the exceptions that reach the top into ProblemDetails with a status a client can act on:
+/// a full spool is 507 and an unwritable one 503, both with Retry-After, so a client retries instead of
+/// believing a record was kept; Kestrel's own rejections (oversized, too slow) keep their 4xx status.
+/// </summary>
+internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<SpoolOptions> spool, ILogger<ProblemMapping> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        var retryAfter = ((int)spool.Value.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        (int status, string title, string detail, bool retry) = exception switch
+        {
+            SpoolFullException e => (StatusCodes.Status507InsufficientStorage, "Spool full",
+                e.Message + " Nothing was stored; retry later.", true),
+            SpoolUnavailableException e => (StatusCodes.Status503ServiceUnavailable, "Spool unavailable",
+                e.Message + " Nothing was stored; retry later.", true),
+            BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message, false),
+            _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
+                "The server failed to handle the request; see its log.", false),
+        };
+        if (status >= 500)
+        {
+            logger.RequestFailed(context.Request.Method, context.Request.Path, status, exception);
+        }
+        if (context.Response.HasStarted)
+        {
+            return false;
+        }
+        context.Response.StatusCode = status;
+        if (retry)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+        }
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

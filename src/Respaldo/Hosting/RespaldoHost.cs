@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Http.Features;
+using Respaldo.Records;
+using Respaldo.Spool;
+
+namespace Respaldo.Hosting;
+
+/// <summary>
+/// Builds the program's hosts. Every command uses the same registrations, so configuration and its validation
+/// behave identically in <c>serve</c>, <c>backup</c>, <c>restore</c> and <c>status</c>.
+/// </summary>
+internal static class RespaldoHost
+{
+    /// <summary>
+    /// The content root is the program's own folder, not the working directory: configuration files come with
+    /// the program, and ASP.NET Core's file watcher on the content root never sees the spool's writes.
+    /// </summary>
+    private static string ContentRoot => AppContext.BaseDirectory;
+
+    public static WebApplication BuildWebApp(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
+        builder.AddRespaldoCore();
+        builder.AddRecords();
+        builder.AddHttpApi();
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHttpApi();
+        app.MapRecords();
+        app.MapHealth();
+        return app;
+    }
+
+    public static IHost BuildCommandHost(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ContentRoot });
+        builder.AddRespaldoCore();
+        configureServices?.Invoke(builder.Services);
+        return builder.Build();
+    }
+
+    /// <summary>What every command needs: the clock, the spool and (later) the backup.</summary>
+    public static IHostApplicationBuilder AddRespaldoCore(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddSpool();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddSpool(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section);
+        builder.Services.AddSingleton<SpoolIndex>();
+        builder.Services.AddSingleton<SpoolWriter>();
+        builder.Services.AddSingleton<RecordSpool>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddRecords(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<IntakeOptions>(IntakeOptions.Section);
+        builder.Services.AddSingleton<IdempotencyCache>();
+        builder.Services.AddSingleton<RecordReader>();
+        // Order matters: recovery cleans the spool before idempotency keys are read back from it.
+        builder.Services.AddHostedService<SpoolStartup>();
+        builder.Services.AddHostedService<IdempotencyStartup>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddHttpApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemMapping>();
+        builder.Services.AddRespaldoOpenApi();
+        return builder;
+    }
+}

@@ -1,0 +1,14 @@
+using System.CommandLine;
+using Respaldo.Commands;
+
+var root = new RootCommand("Respaldo receives records over HTTP, keeps each as a durable JSON file, and backs them up to S3.")
+{
+    ServeCommand.Create(),
+};
+// With no verb Respaldo serves, and like `serve` it passes unknown tokens (--urls, --Section:Key=value) to configuration.
+root.TreatUnmatchedTokensAsErrors = false;
+root.SetAction((result, ct) => ServeCommand.RunAsync([.. result.UnmatchedTokens], ct));
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+/// <summary>Visible to tests.</summary>
+public partial class Program;

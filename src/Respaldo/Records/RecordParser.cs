@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Respaldo.Records;
+
+/// <summary>
+/// Reads and validates a request body in one strict pass, so every rejection can name its field and reason.
+/// Policy (documented in the README): the body must be one JSON object in UTF-8; a repeated property is
+/// rejected (which value was meant is ambiguous); unknown properties are ignored and not stored, as the
+/// FastAPI service this replaces did; <c>edad</c> must be a JSON integer (no strings, floats or null).
+/// </summary>
+internal static class RecordParser
+{
+    public const int MaxTextLength = 200;
+    public const int MinAge = 0;
+    public const int MaxAge = 150;
+    private const int MaxDepth = 16;
+
+    public static ParseResult Parse(byte[] bytes)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            return ParseResult.Malformed("The body is not valid UTF-8.");
+        }
+        try
+        {
+            return ParseObject(bytes);
+        }
+        catch (JsonException e)
+        {
+            return ParseResult.Malformed($"The body is not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader reports unpaired surrogate escapes (\ud800) this way.
+            return ParseResult.Malformed($"The body is not valid JSON text: {e.Message}");
+        }
+    }
+
+    private static ParseResult ParseObject(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return ParseResult.Malformed("The body must be a JSON object like {\"nombre\": \"Ana\", \"edad\": 30, \"profesion\": \"Ingeniera\"}.");
+        }
+        var errors = new Dictionary<string, string[]>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? nombre = null, profesion = null;
+        int? edad = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (!seen.Add(name))
+            {
+                errors[name] = ["appears more than once; send each property once."];
+                reader.Skip();
+                continue;
+            }
+            switch (name)
+            {
+                case "nombre":
+                    nombre = ReadText(ref reader, name, errors);
+                    break;
+                case "profesion":
+                    profesion = ReadText(ref reader, name, errors);
+                    break;
+                case "edad":
+                    edad = ReadAge(ref reader, errors);
+                    break;
+                default:
+                    reader.Skip(); // unknown properties are ignored, as before
+                    break;
+            }
+        }
+        if (reader.Read())
+        {
+            return ParseResult.Malformed("The body has content after the JSON object.");
+        }
+        foreach (var required in (ReadOnlySpan<string>)["nombre", "edad", "profesion"])
+        {
+            if (!seen.Contains(required))
+            {
+                errors[required] = ["is required."];
+            }
+        }
+        return errors.Count > 0 || nombre is null || profesion is null || edad is null
+            ? ParseResult.Invalid(errors)
+            : ParseResult.Valid(new RecordRequest(nombre, edad.Value, profesion));
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, string field, Dictionary<string, string[]> errors)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            errors[field] = [$"must be a string, not {Describe(reader.TokenType)}."];
+            reader.Skip();
+            return null;
+        }
+        var value = reader.GetString()!;
+        string? problem = value.Trim().Length == 0 ? "must not be empty or only white space."
+            : CountCharacters(value) > MaxTextLength ? $"must be at most {MaxTextLength} characters."
+            : value.Any(char.IsControl) ? "must not contain control characters."
+            : null;
+        if (problem is not null)
+        {
+            errors[field] = [problem];
+            return null;
+        }
+        return value;
+    }
+
+    private static int? ReadAge(ref Utf8JsonReader reader, Dictionary<string, string[]> errors)
+    {
+        const string range = "must be a whole number from 0 to 150.";
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            errors["edad"] = [$"must be an integer, not {Describe(reader.TokenType)}; {range}"];
+            reader.Skip();
+            return null;
+        }
+        if (!reader.TryGetInt64(out var age) || age is < MinAge or > MaxAge)
+        {
+            errors["edad"] = [range];
+            return null;
+        }
+        return (int)age;
+    }
+
+    /// <summary>Characters as a person counts them: Unicode scalar values, so "é" or "😀" is one.</summary>
+    private static int CountCharacters(string value)
+    {
+        var count = 0;
+        foreach (var _ in value.EnumerateRunes())
+        {
+            count++;
+        }
+        return count;
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.StartObject => "an object",
+        _ => token.ToString(),
+    };
+}
+
+internal sealed record ParseResult(RecordRequest? Record, IDictionary<string, string[]>? Errors, string? MalformedReason)
+{
+    public static ParseResult Valid(RecordRequest record) => new(record, null, null);
+    public static ParseResult Invalid(IDictionary<string, string[]> errors) => new(null, errors, null);
+    public static ParseResult Malformed(string reason) => new(null, null, reason);
+}

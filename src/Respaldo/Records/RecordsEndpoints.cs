@@ -1,0 +1,144 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Respaldo.Spool;
+
+namespace Respaldo.Records;
+
+internal static class RecordsEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static RouteGroupBuilder MapRecords(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("Records");
+        group.MapPost("/store_data/", Store)
+            .WithName("StoreRecord")
+            .WithSummary("Stores one person record durably")
+            .WithDescription("Answers 201 only after the record is on disk as its own JSON file. Send an Idempotency-Key header to make retries safe.")
+            .Accepts<RecordRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
+        group.MapGet("/records/{id}", Get)
+            .WithName("GetRecord")
+            .WithSummary("Reads a stored record, from the spool or from the backup");
+        return group;
+    }
+
+    internal static async Task<Results<Created<Receipt>, ProblemHttpResult>> Store(
+        HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency,
+        IOptions<IntakeOptions> options, CancellationToken ct)
+    {
+        if (!IsUtf8Json(request))
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the record as 'Content-Type: application/json' (UTF-8).");
+        }
+        var body = await ReadBodyAsync(request, options.Value.MaxBodyBytes, ct);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"A record body may be at most {options.Value.MaxBodyBytes} bytes.");
+        }
+        var parsed = RecordParser.Parse(body);
+        if (parsed.MalformedReason is { } reason)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", reason);
+        }
+        if (parsed.Record is not { } record)
+        {
+            return TypedResults.Problem(new HttpValidationProblemDetails(parsed.Errors!)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Title = "The record is not valid.",
+                Detail = "Fix the fields listed in 'errors' and send it again; nothing was stored.",
+            });
+        }
+
+        string? key = request.Headers[IdempotencyKeyHeader];
+        if (key is null)
+        {
+            var receipt = await spool.WriteAsync(record.Nombre, record.Edad, record.Profesion);
+            return Created(receipt);
+        }
+        if (!IdempotencyCache.IsValidKey(key))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+                $"The {IdempotencyKeyHeader} header must be 1 to {IdempotencyCache.MaxKeyLength} visible ASCII characters.");
+        }
+        var outcome = await idempotency.GetOrWriteAsync(key, record,
+            () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key));
+        if (outcome is not var (original, replayed))
+        {
+            return Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused",
+                $"This {IdempotencyKeyHeader} was already used for a different record; use a new key for a new record.");
+        }
+        if (replayed)
+        {
+            response.Headers[ReplayedHeader] = "true";
+        }
+        return Created(original);
+    }
+
+    internal static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Get(
+        string id, RecordReader reader, CancellationToken ct)
+    {
+        if (!RecordId.TryParse(id, out var recordId))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid record id",
+                "A record id is a UUIDv7 like 019376d2-7c1e-7b3a-9f00-5d2c1e0a4b11, as returned by POST /store_data/.");
+        }
+        var bytes = await reader.ReadAsync(recordId, ct);
+        return bytes is null
+            ? Problem(StatusCodes.Status404NotFound, "Record not found", $"No record with id {recordId} is in the spool or the backup.")
+            : TypedResults.Bytes(bytes, "application/json");
+    }
+
+    private static Created<Receipt> Created(Receipt receipt) => TypedResults.Created($"/records/{receipt.Id}", receipt);
+
+    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    private static bool IsUtf8Json(HttpRequest request)
+    {
+        if (!request.HasJsonContentType() || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type))
+        {
+            return false;
+        }
+        return type.Charset.Length == 0
+            || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
+    {
+        if (request.ContentLength > max)
+        {
+            return null;
+        }
+        var reader = request.BodyReader;
+        while (true)
+        {
+            var result = await reader.ReadAsync(ct);
+            var buffer = result.Buffer;
+            if (buffer.Length > max)
+            {
+                reader.AdvanceTo(buffer.End);
+                return null;
+            }
+            if (result.IsCompleted)
+            {
+                var bytes = buffer.ToArray();
+                reader.AdvanceTo(buffer.End);
+                return bytes;
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+
+namespace Respaldo.Spool;
+
+/// <summary>The spool folder: durable writes through the group-commit writer, reads, listing and removal.</summary>
+internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter writer, SpoolIndex index, TimeProvider time)
+{
+    private readonly SpoolOptions _options = options.Value;
+
+    public string Directory => _options.FullPath;
+
+    /// <summary>Returns once the record is durable on disk as <c>{id}.json</c>.</summary>
+    public async Task<Receipt> WriteAsync(string nombre, int edad, string profesion, string? idempotencyKey = null)
+    {
+        if (_options.MaxBytes > 0 && index.Snapshot().Bytes >= _options.MaxBytes)
+        {
+            throw new SpoolFullException($"The spool quota (Storage:MaxBytes = {_options.MaxBytes}) is used up.");
+        }
+        // Millisecond precision, so that the time inside the UUIDv7 id and the stored receipt time agree.
+        var now = time.GetUtcNow();
+        var receivedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
+        var id = RecordId.New(receivedAt);
+        var record = new StoredRecord(id, receivedAt, nombre, edad, profesion, idempotencyKey);
+        await writer.WriteAsync(id, RecordJson.Serialize(record));
+        return new Receipt(id, RecordId.FileName(id), receivedAt);
+    }
+
+    /// <summary>The file's bytes when the record is still spooled and complete; null otherwise.</summary>
+    public byte[]? TryRead(Guid id)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(PathOf(id));
+            return RecordJson.TryParse(bytes)?.Id == id ? bytes : null;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The complete record files present now, oldest first. Temporary files are never listed.</summary>
+    public List<SpooledFile> ListPending()
+    {
+        var files = new List<SpooledFile>();
+        var dir = new DirectoryInfo(Directory);
+        foreach (var file in dir.EnumerateFiles("*" + RecordId.Extension))
+        {
+            if (RecordId.TryParseFileName(file.Name, out var id))
+            {
+                files.Add(new SpooledFile(id, file.FullName, file.Length));
+            }
+        }
+        files.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return files;
+    }
+
+    public void Delete(SpooledFile file)
+    {
+        File.Delete(file.Path);
+        index.Remove(file.Id);
+    }
+
+    /// <summary>Moves a file that is not a complete record out of the way, keeping it for a person to inspect.</summary>
+    public string Quarantine(string path)
+    {
+        SpoolFolder.CreatePrivate(_options.QuarantinePath);
+        var target = Path.Combine(_options.QuarantinePath, Path.GetFileName(path));
+        File.Move(path, target, overwrite: true);
+        if (RecordId.TryParseFileName(Path.GetFileName(path), out var id))
+        {
+            index.Remove(id);
+        }
+        return target;
+    }
+
+    /// <summary>Re-reads the folder into the in-memory backlog figures.</summary>
+    public void Rescan() => index.Reset(ListPending().Select(f => (f.Id, f.Length)));
+
+    private string PathOf(Guid id) => Path.Combine(Directory, RecordId.FileName(id));
+}
+
+internal sealed record SpooledFile(Guid Id, string Path, long Length);

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace Respaldo.Spool;
+
+/// <summary>
+/// Group commit: one writer thread takes every record waiting, writes each to a temporary name and renames it
+/// to <c>{id}.json</c>; one sync thread then makes the whole batch durable with a single <c>syncfs</c>, and
+/// only after that completes the requests. A 201 therefore always means the record is on disk, while the
+/// disk is asked to sync once per batch instead of once per record. The two threads form a pipeline: batch
+/// N+1 is written while batch N is synced.
+/// </summary>
+/// <remarks>
+/// Crash safety: before the sync a crash can leave an empty or truncated <c>{id}.json</c> (ext4 may commit a
+/// rename before the data). Such a record was never acknowledged; readers and the backup parse every file and
+/// start-up recovery sets unparsable ones aside in the quarantine folder, so they are never served or uploaded.
+/// </remarks>
+internal sealed class SpoolWriter : IDisposable
+{
+    private readonly BlockingCollection<PendingRecord> _incoming = new();
+    private readonly BlockingCollection<List<PendingRecord>> _written = new();
+    private readonly string _directory;
+    private readonly SpoolIndex _index;
+    private readonly NativeFileSystem.DirectoryHandle _dirHandle;
+    private readonly Thread _writer;
+    private readonly Thread _syncer;
+    private readonly FileStreamOptions _createOptions = new()
+    {
+        Mode = FileMode.CreateNew,
+        Access = FileAccess.Write,
+        BufferSize = 0,
+        // Records hold personal data: readable by the service's user only.
+        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+    };
+
+    public SpoolWriter(IOptions<SpoolOptions> options, SpoolIndex index)
+    {
+        _directory = SpoolFolder.Ensure(options.Value);
+        _index = index;
+        _dirHandle = NativeFileSystem.OpenDirectory(_directory);
+        // Dedicated threads: blocking file-system calls on the thread pool would starve request handling.
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "spool-writer" };
+        _syncer = new Thread(SyncLoop) { IsBackground = true, Name = "spool-sync" };
+        _writer.Start();
+        _syncer.Start();
+    }
+
+    /// <summary>Completes once the record's file is durable; faults with <see cref="SpoolFullException"/> or <see cref="SpoolUnavailableException"/> when nothing was kept.</summary>
+    public Task WriteAsync(Guid id, byte[] content)
+    {
+        var pending = new PendingRecord(id, content);
+        try
+        {
+            _incoming.Add(pending);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new SpoolUnavailableException("The spool is shutting down.");
+        }
+        return pending.Done.Task;
+    }
+
+    private void WriteLoop()
+    {
+        while (_incoming.TryTake(out var first, Timeout.Infinite))
+        {
+            var batch = new List<PendingRecord> { first };
+            while (_incoming.TryTake(out var more))
+            {
+                batch.Add(more);
+            }
+            var written = new List<PendingRecord>(batch.Count);
+            foreach (var record in batch)
+            {
+                try
+                {
+                    WriteFile(record);
+                    written.Add(record);
+                }
+                catch (Exception e)
+                {
+                    record.Done.TrySetException(Translate(e));
+                }
+            }
+            if (written.Count > 0)
+            {
+                _written.Add(written);
+            }
+        }
+        _written.CompleteAdding();
+    }
+
+    private void WriteFile(PendingRecord record)
+    {
+        var final = Path.Combine(_directory, RecordId.FileName(record.Id));
+        var temp = Path.Combine(_directory, SpoolFolder.TempName(record.Id));
+        try
+        {
+            // Write beside the final name, then rename: readers list only *.json, so no reader ever sees a
+            // half-written file while the process runs. The sync that makes it durable follows per batch.
+            using (var file = new FileStream(temp, _createOptions))
+            {
+                file.Write(record.Content);
+            }
+            File.Move(temp, final, overwrite: false);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    private void SyncLoop()
+    {
+        while (_written.TryTake(out var batch, Timeout.Infinite))
+        {
+            while (_written.TryTake(out var more))
+            {
+                batch.AddRange(more);
+            }
+            try
+            {
+                NativeFileSystem.SyncFileSystem(_dirHandle);
+            }
+            catch (Exception e)
+            {
+                // The batch may not be on disk: take the files back so that no record exists that was not
+                // acknowledged, and let every client retry.
+                foreach (var record in batch)
+                {
+                    TryDelete(Path.Combine(_directory, RecordId.FileName(record.Id)));
+                    record.Done.TrySetException(Translate(e));
+                }
+                continue;
+            }
+            foreach (var record in batch)
+            {
+                _index.Add(record.Id, record.Content.Length);
+                record.Done.TrySetResult();
+            }
+        }
+    }
+
+    private static Exception Translate(Exception e) => IoErrors.IsDiskFull(e)
+        ? new SpoolFullException("The spool disk is full.", e)
+        : new SpoolUnavailableException("The record could not be made durable: " + e.Message, e);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        _incoming.CompleteAdding();
+        _writer.Join();
+        _syncer.Join();
+        _dirHandle.Dispose();
+    }
+
+    private sealed record PendingRecord(Guid Id, byte[] Content)
+    {
+        // Continuations must not run on the sync thread: it would then serve HTTP responses instead of syncing.
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
