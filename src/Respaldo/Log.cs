@@ -14,3 +14,33 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
     public static partial void RequestFailed(this ILogger logger, string method, string path, int status, Exception exception);
 }
+
+internal static partial class BackupLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backup run {RunId} ({Trigger}) started to {Destination}")]
+    public static partial void BackupStarted(this ILogger logger, string runId, string trigger, string destination);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Backup run {RunId} finished: {Outcome}; {Uploaded} uploaded, {Failed} failed, {Skipped} skipped, {Bytes} bytes in {Seconds} s")]
+    public static partial void BackupFinished(this ILogger logger, string runId, Backup.RunOutcome outcome, int uploaded, int failed, int skipped, long bytes, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backup run {RunId}: {Error}")]
+    public static partial void BackupFileFailed(this ILogger logger, string runId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The backup schedule is off (Backup:Schedule=off); run backups with the 'backup' command or POST /backup")]
+    public static partial void ScheduleOff(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Next scheduled backup at {Next:o}")]
+    public static partial void NextRunAt(this ILogger logger, DateTimeOffset next);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A scheduled backup was missed while the service was down (last run {LastRun:o}); catching up in {Delay}")]
+    public static partial void CatchingUp(this ILogger logger, DateTimeOffset lastRun, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled backup skipped: {Reason}")]
+    public static partial void ScheduledRunSkipped(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled backup failed; the files stay spooled and the next run retries them")]
+    public static partial void ScheduledRunFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restore run {RunId} finished: {Outcome}; {Restored} restored, {Failed} failed, {Skipped} already present, into {Into}")]
+    public static partial void RestoreFinished(this ILogger logger, string runId, Backup.RunOutcome outcome, int restored, int failed, int skipped, string into);
+}

@@ -3,7 +3,7 @@ using Respaldo.Commands;
 
 var root = new RootCommand("Respaldo receives records over HTTP, keeps each as a durable JSON file, and backs them up to S3.")
 {
-    ServeCommand.Create(),
+    ServeCommand.Create(), BackupCommand.Create(), RestoreCommand.Create(), StatusCommand.Create(),
 };
 // With no verb Respaldo serves, and like `serve` it passes unknown tokens (--urls, --Section:Key=value) to configuration.
 root.TreatUnmatchedTokensAsErrors = false;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
+using Respaldo.Backup;
 using Respaldo.Spool;
 
 namespace Respaldo.Hosting;
@@ -21,6 +22,10 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
                 e.Message + " Nothing was stored; retry later.", true),
             SpoolUnavailableException e => (StatusCodes.Status503ServiceUnavailable, "Spool unavailable",
                 e.Message + " Nothing was stored; retry later.", true),
+            BackupException { Kind: ErrorKind.Verification or ErrorKind.Corrupt } e => (StatusCodes.Status502BadGateway,
+                "Backup copy failed its integrity check", e.Message, false),
+            BackupException e => (StatusCodes.Status503ServiceUnavailable, "Backup destination unavailable",
+                e.Message + " The record may exist there; retry later.", true),
             BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message, false),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
                 "The server failed to handle the request; see its log.", false),

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
+using Respaldo.Backup;
 using Respaldo.Records;
+using Respaldo.Security;
 using Respaldo.Spool;
 
 namespace Respaldo.Hosting;
@@ -21,14 +23,18 @@ internal static class RespaldoHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
         builder.AddRespaldoCore();
         builder.AddRecords();
+        builder.AddBackupSchedule();
         builder.AddHttpApi();
+        builder.AddSecurity();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurity();
         app.MapHttpApi();
         app.MapRecords();
+        app.MapBackup();
         app.MapHealth();
         return app;
     }
@@ -36,6 +42,11 @@ internal static class RespaldoHost
     public static IHost BuildCommandHost(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = ContentRoot });
+        // A verb's output is its stdout (a summary, --json); logs go to stderr, and only warnings unless configured.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // configuration errors are printed plainly instead
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.AddRespaldoCore();
         configureServices?.Invoke(builder.Services);
         return builder.Build();
@@ -46,6 +57,7 @@ internal static class RespaldoHost
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddSpool();
+        builder.AddBackup();
         return builder;
     }
 

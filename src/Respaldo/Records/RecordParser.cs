@@ -5,9 +5,10 @@ namespace Respaldo.Records;
 
 /// <summary>
 /// Reads and validates a request body in one strict pass, so every rejection can name its field and reason.
-/// Policy (documented in the README): the body must be one JSON object in UTF-8; a repeated property is
-/// rejected (which value was meant is ambiguous); unknown properties are ignored and not stored, as the
-/// FastAPI service this replaces did; <c>edad</c> must be a JSON integer (no strings, floats or null).
+/// Policy (documented in the README): the body must be one JSON object in UTF-8 (one leading BOM is skipped);
+/// a repeated property is rejected, even an unknown one (which value was meant is ambiguous); unknown
+/// properties are ignored and not stored, as the FastAPI service this replaces did; <c>edad</c> must be a JSON
+/// integer literal (no strings, fractions, exponents or null).
 /// </summary>
 internal static class RecordParser
 {
@@ -24,7 +25,8 @@ internal static class RecordParser
         }
         try
         {
-            return ParseObject(bytes);
+            // RFC 8259 lets a parser ignore a leading UTF-8 byte order mark, and the FastAPI service did: skip one.
+            return ParseObject(bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsSpan(Utf8Bom.Length) : bytes);
         }
         catch (JsonException e)
         {
@@ -37,7 +39,9 @@ internal static class RecordParser
         }
     }
 
-    private static ParseResult ParseObject(byte[] bytes)
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static ParseResult ParseObject(ReadOnlySpan<byte> bytes)
     {
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Respaldo.Security;
 using Respaldo.Spool;
 
 namespace Respaldo.Records;
@@ -13,8 +14,9 @@ internal static class RecordsEndpoints
 
     public static RouteGroupBuilder MapRecords(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Records");
+        var group = routes.MapGroup("").WithTags("Records").RequireApiKeyWhenRecordsProtected();
         group.MapPost("/store_data/", Store)
+            .RequireIntakeRateLimit()
             .WithName("StoreRecord")
             .WithSummary("Stores one person record durably")
             .WithDescription("Answers 201 only after the record is on disk as its own JSON file. Send an Idempotency-Key header to make retries safe.")

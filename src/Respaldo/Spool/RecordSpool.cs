@@ -75,7 +75,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
     }
 
     /// <summary>Re-reads the folder into the in-memory backlog figures.</summary>
-    public void Rescan() => index.Reset(ListPending().Select(f => (f.Id, f.Length)));
+    public void Rescan() => index.Reset(ListPending().Select(f => (f.Id, f.Length)), time.GetUtcNow());
 
     private string PathOf(Guid id) => Path.Combine(Directory, RecordId.FileName(id));
 }

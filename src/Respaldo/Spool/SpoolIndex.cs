@@ -34,10 +34,14 @@ internal sealed class SpoolIndex
         }
     }
 
-    public void Reset(IEnumerable<(Guid Id, long Bytes)> files)
+    /// <summary>When the figures were last read from the folder itself.</summary>
+    public DateTimeOffset ReconciledAt { get; private set; }
+
+    public void Reset(IEnumerable<(Guid Id, long Bytes)> files, DateTimeOffset now)
     {
         lock (_gate)
         {
+            ReconciledAt = now;
             _files.Clear();
             _bytes = 0;
             foreach (var (id, bytes) in files)

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Respaldo.Records;
+
+namespace Respaldo.Backup;
+
+internal static class BackupEndpoints
+{
+    public static RouteGroupBuilder MapBackup(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("").WithTags("Operations");
+        group.MapPost("/backup", RunNow)
+            .WithSummary("Runs a backup now and returns its summary")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/status", Status)
+            .WithSummary("Backlog, last run, next scheduled run and destination");
+        return group;
+    }
+
+    internal static async Task<Results<Ok<RunSummary>, ProblemHttpResult>> RunNow(BackupRunner runner, CancellationToken ct)
+    {
+        try
+        {
+            return TypedResults.Ok(await runner.RunAsync("http", ct: ct));
+        }
+        catch (BackupBusyException e)
+        {
+            return RecordsEndpoints.Problem(StatusCodes.Status409Conflict, "Backup already running", e.Message + " Try again when it has finished.");
+        }
+    }
+
+    internal static Ok<StatusReport> Status(BackupStatus status) => TypedResults.Ok(status.Report());
+}

@@ -1,0 +1,88 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Respaldo.Backup;
+
+internal sealed class BackupOptions
+{
+    public const string Section = "Backup";
+    public const string ScheduleOff = "off";
+
+    /// <summary><c>s3://bucket[/prefix]</c>, or a local directory path (the default, so it works with no cloud account).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Destination { get; set; } = "data/backup";
+
+    /// <summary>Cron expression (5 fields, or 6 with seconds) for the in-process schedule, or <c>off</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Schedule { get; set; } = "0 0 * * *";
+
+    /// <summary>IANA time zone the schedule is read in; empty means the machine's local zone.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>How long after start-up a run that was missed while the service was down is caught up.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan CatchUpDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Uploads in flight at once.</summary>
+    [Range(1, 512)]
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>Attempts per file, the first included, before the file is left for the next run.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>First retry delay; each further retry doubles it, with full jitter.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Time allowed for one request to the destination before it counts as a (retryable) timeout.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:30:00")]
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a run waits for another run (any process) to release the spool's lock before reporting it busy.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// After this many files in a row fail with no success in between (network errors, timeouts), the run
+    /// stops early and reports the destination unreachable instead of retrying every remaining file.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int AbortAfterConsecutiveFailures { get; set; } = 32;
+
+    /// <summary>S3 endpoint for S3-compatible stores; default: AWS_ENDPOINT_URL_S3, then AWS_ENDPOINT_URL, then AWS itself.</summary>
+    public string? ServiceUrl { get; set; }
+
+    /// <summary>AWS region; default: the standard AWS chain (AWS_REGION, profile), or us-east-1 with a custom endpoint.</summary>
+    public string? Region { get; set; }
+
+    /// <summary>Path-style addressing (http://host/bucket/key); default: on with a custom endpoint, off for AWS.</summary>
+    public bool? ForcePathStyle { get; set; }
+
+    /// <summary>
+    /// <c>Chunked</c> (the AWS SDK default: aws-chunked body with a trailing SHA-256) or <c>Plain</c> (a plain
+    /// body with a precomputed SHA-256 and Content-MD5 header) for S3-compatible servers that mishandle aws-chunked.
+    /// </summary>
+    public PayloadMode PayloadMode { get; set; } = PayloadMode.Chunked;
+
+    /// <summary><c>Auto</c>: the PUT's ETag (MD5) when it is one, else a HEAD, else a download. <c>Head</c>, <c>Download</c>: always that.</summary>
+    public VerifyMode Verify { get; set; } = VerifyMode.Auto;
+
+    /// <summary>Server-side encryption: empty, <c>AES256</c> or <c>aws:kms</c>.</summary>
+    [RegularExpression("^(|AES256|aws:kms)$", ErrorMessage = "must be empty, AES256 or aws:kms.")]
+    public string? ServerSideEncryption { get; set; }
+
+    /// <summary>KMS key id or ARN with <c>aws:kms</c>; empty uses the bucket's default key.</summary>
+    public string? KmsKeyId { get; set; }
+
+    /// <summary>S3 storage class, e.g. STANDARD, STANDARD_IA, GLACIER_IR; empty uses the bucket's default.</summary>
+    public string? StorageClass { get; set; }
+
+    public bool ScheduleEnabled => !string.Equals(Schedule, ScheduleOff, StringComparison.OrdinalIgnoreCase);
+}
+
+internal enum PayloadMode { Chunked, Plain }
+
+internal enum VerifyMode { Auto, Head, Download }

@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+using Respaldo.Spool;
+
+namespace Respaldo.Backup;
+
+/// <summary>The state a person on call asks about: backlog, last run, next run, destination. Never credentials.</summary>
+internal sealed class BackupStatus(
+    RecordSpool spool, SpoolIndex index, BackupState state, BackupSchedule schedule, IBackupDestination destination,
+    IOptions<BackupOptions> options, TimeProvider time)
+{
+    public StatusReport Report()
+    {
+        var now = time.GetUtcNow();
+        var lastRun = state.Read().LastRun;
+        if (lastRun?.FinishedAt > index.ReconciledAt)
+        {
+            // A run (possibly another process's, from cron) deleted files since the figures were read: re-read
+            // once, so status never shows files that are gone. Otherwise status reads only memory.
+            spool.Rescan();
+        }
+        var backlog = index.Snapshot();
+        return new StatusReport(
+            new PendingReport(backlog.Files, backlog.Bytes, backlog.Oldest,
+                backlog.Oldest is { } oldest ? Math.Max(0, Math.Round((now - oldest).TotalSeconds, 1)) : null),
+            lastRun,
+            schedule.NextAfter(now),
+            options.Value.ScheduleEnabled ? options.Value.Schedule : BackupOptions.ScheduleOff,
+            schedule.Zone.Id,
+            destination.Description,
+            now);
+    }
+}
+
+internal sealed record StatusReport(
+    PendingReport Pending,
+    RunSummary? LastRun,
+    DateTimeOffset? NextRun,
+    string Schedule,
+    string TimeZone,
+    string Destination,
+    DateTimeOffset Now);
+
+internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? OldestReceivedAt, double? OldestAgeSeconds);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(RunSummary))]
+internal sealed partial class StatusJson : JsonSerializerContext;

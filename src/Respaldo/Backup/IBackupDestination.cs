@@ -1,0 +1,49 @@
+using Respaldo.Records;
+
+namespace Respaldo.Backup;
+
+/// <summary>
+/// Where backed-up records go: an S3 bucket or a local directory. Both use the same key layout and the same
+/// run logic; a destination only moves bytes and proves what it stored.
+/// </summary>
+internal interface IBackupDestination : IBackedUpRecordSource
+{
+    /// <summary>A description for people and logs, never containing credentials.</summary>
+    string Description { get; }
+
+    string Prefix { get; }
+
+    /// <summary>Stores <paramref name="body"/> under <paramref name="key"/> and returns only once it verified what landed.</summary>
+    /// <exception cref="BackupException">The upload failed or what landed differs; <see cref="BackupException.Kind"/> says why.</exception>
+    Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, CancellationToken ct);
+
+    /// <summary>The object's bytes, checked against the checksum stored with it; null when there is no such object.</summary>
+    Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct);
+
+    IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, CancellationToken ct);
+}
+
+/// <summary>Why a file could not be backed up, in words a person can act on.</summary>
+internal sealed class BackupException(ErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public ErrorKind Kind { get; } = kind;
+    public bool IsTransient => Kind is ErrorKind.Throttled or ErrorKind.ServerError or ErrorKind.Timeout
+        or ErrorKind.Network or ErrorKind.Verification or ErrorKind.DestinationIo;
+}
+
+internal enum ErrorKind
+{
+    Throttled,
+    ServerError,
+    Timeout,
+    Network,
+    Verification,
+    DestinationIo,
+    AccessDenied,
+    NotFound,
+    ClientError,
+    LocalIo,
+    Corrupt,
+    Conflict,
+    Aborted,
+}

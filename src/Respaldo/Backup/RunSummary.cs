@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace Respaldo.Backup;
+
+/// <summary>What a backup or restore run did; printed by the CLI, returned by <c>POST /backup</c>, kept for status.</summary>
+internal sealed record RunSummary
+{
+    public required string RunId { get; init; }
+    public required string Trigger { get; init; }
+    public required string Destination { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset FinishedAt { get; init; }
+    public RunOutcome Outcome { get; init; }
+    public int Files { get; init; }
+    public int Uploaded { get; init; }
+    public int Failed { get; init; }
+    public int Skipped { get; init; }
+    public long Bytes { get; init; }
+    public double Seconds => Math.Round((FinishedAt - StartedAt).TotalSeconds, 3);
+    public Dictionary<string, int> ErrorsByKind { get; init; } = [];
+    public List<string> FirstErrors { get; init; } = [];
+
+    private bool IsRestore => Trigger == RestoreRunner.Trigger;
+
+    public string ToText() =>
+        $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Files} files, "
+        + $"{Bytes} bytes in {Seconds:0.###} s"
+        + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<RunOutcome>))]
+internal enum RunOutcome
+{
+    /// <summary>Every file was backed up (or there was nothing to do).</summary>
+    Succeeded,
+    /// <summary>Some files failed and stay spooled; the next run retries them.</summary>
+    PartiallyFailed,
+    /// <summary>No file could be backed up; all stay spooled.</summary>
+    Failed,
+}

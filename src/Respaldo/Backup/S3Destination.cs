@@ -1,0 +1,199 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+
+namespace Respaldo.Backup;
+
+/// <summary>An S3 bucket (AWS or any S3-compatible store) as the backup destination.</summary>
+internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<BackupOptions> options) : IBackupDestination
+{
+    public const string Sha256MetadataKey = "sha256";
+    private readonly BackupOptions _options = options.Value;
+
+    public string Description => $"s3://{location.Bucket}/{location.Prefix}" + (location.Endpoint is { } e ? $" at {e}" : "");
+
+    public string Prefix => location.Prefix;
+
+    public async Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, CancellationToken ct)
+    {
+        var md5 = MD5.HashData(body.Span);
+        var request = new PutObjectRequest
+        {
+            BucketName = location.Bucket,
+            Key = key,
+            InputStream = new ReadOnlyMemoryStream(body),
+            ContentType = "application/json",
+            // The store checks this checksum against the bytes it receives and rejects a mismatch.
+            ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
+            AutoCloseStream = true,
+        };
+        request.Metadata[Sha256MetadataKey] = Convert.ToHexStringLower(sha256);
+        if (_options.PayloadMode == PayloadMode.Plain)
+        {
+            // For servers that store aws-chunked framing as the body: send the plain bytes, with the
+            // checksums computed up front as headers instead of as a trailer.
+            request.UseChunkEncoding = false;
+            request.ChecksumSHA256 = Convert.ToBase64String(sha256);
+            request.MD5Digest = Convert.ToBase64String(md5);
+        }
+        if (!string.IsNullOrEmpty(_options.ServerSideEncryption))
+        {
+            request.ServerSideEncryptionMethod = new ServerSideEncryptionMethod(_options.ServerSideEncryption);
+            if (!string.IsNullOrEmpty(_options.KmsKeyId))
+            {
+                request.ServerSideEncryptionKeyManagementServiceKeyId = _options.KmsKeyId;
+            }
+        }
+        if (!string.IsNullOrEmpty(_options.StorageClass))
+        {
+            request.StorageClass = new S3StorageClass(_options.StorageClass);
+        }
+
+        var response = await S3Errors.Guard(() => s3.PutObjectAsync(request, ct), ct);
+        await VerifyAsync(key, body, sha256, md5, response.ETag, ct);
+    }
+
+    /// <summary>
+    /// Proves the stored object equals the local bytes before the caller may delete them. The ETag of a
+    /// single-part upload without KMS is the MD5 of the bytes the store kept, so a match proves them. Otherwise
+    /// the object's size and SHA-256 are read back with a HEAD, and where the store keeps no checksum the object
+    /// is downloaded and compared.
+    /// </summary>
+    private async Task VerifyAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, byte[] md5, string? etag, CancellationToken ct)
+    {
+        var md5Hex = Convert.ToHexStringLower(md5);
+        if (_options.Verify == VerifyMode.Auto && IsPlainMd5(etag) && !IsKms)
+        {
+            if (!string.Equals(etag!.Trim('"'), md5Hex, StringComparison.OrdinalIgnoreCase))
+            {
+                throw Mismatch(key, $"the store's ETag {etag} is not the MD5 of the {body.Length} bytes sent");
+            }
+            return;
+        }
+        if (_options.Verify != VerifyMode.Download)
+        {
+            var head = await S3Errors.Guard(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            {
+                BucketName = location.Bucket,
+                Key = key,
+                ChecksumMode = ChecksumMode.ENABLED,
+            }, ct), ct);
+            if (head.ContentLength != body.Length)
+            {
+                throw Mismatch(key, $"the store holds {head.ContentLength} bytes, {body.Length} were sent");
+            }
+            if (head.ChecksumSHA256 is { Length: > 0 } storedSha256)
+            {
+                if (storedSha256 != Convert.ToBase64String(sha256))
+                {
+                    throw Mismatch(key, "the stored SHA-256 differs from the file's");
+                }
+                return;
+            }
+            if (IsPlainMd5(head.ETag) && !IsKms)
+            {
+                if (!string.Equals(head.ETag!.Trim('"'), md5Hex, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw Mismatch(key, $"the store's ETag {head.ETag} is not the MD5 of the bytes sent");
+                }
+                return;
+            }
+        }
+        var stored = await GetAsync(key, ct) ?? throw Mismatch(key, "the object is missing right after its upload");
+        if (!stored.Body.AsSpan().SequenceEqual(body.Span))
+        {
+            throw Mismatch(key, "the downloaded object differs from the file");
+        }
+    }
+
+    public async Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct)
+    {
+        if (await GetAsync(key, ct) is not { } got)
+        {
+            return null;
+        }
+        var actual = Convert.ToHexStringLower(SHA256.HashData(got.Body));
+        if (got.Sha256Hex is { } expected && !string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            throw Mismatch(key, "its bytes do not match the SHA-256 stored with it");
+        }
+        return got.Body;
+    }
+
+    public Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct) => DownloadVerifiedAsync(KeyLayout.KeyFor(Prefix, id), ct);
+
+    public async IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = keyPrefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await S3Errors.Guard(() => s3.ListObjectsV2Async(request, ct), ct);
+            foreach (var item in page.S3Objects ?? [])
+            {
+                yield return item.Key;
+            }
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+    }
+
+    private async Task<(byte[] Body, string? Sha256Hex)?> GetAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await S3Errors.Guard(() => s3.GetObjectAsync(new GetObjectRequest
+            {
+                BucketName = location.Bucket,
+                Key = key,
+                // The SDK then checks the body against the stored checksum while reading it.
+                ChecksumMode = ChecksumMode.ENABLED,
+            }, ct), ct);
+            using var buffer = new MemoryStream();
+            await response.ResponseStream.CopyToAsync(buffer, ct);
+            return (buffer.ToArray(), response.Metadata[Sha256MetadataKey]);
+        }
+        catch (BackupException e) when (e.Kind == ErrorKind.NotFound && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
+        {
+            return null;
+        }
+    }
+
+    private bool IsKms => _options.ServerSideEncryption?.StartsWith("aws:kms", StringComparison.Ordinal) == true;
+
+    private static bool IsPlainMd5(string? etag) => etag?.Trim('"') is { Length: 32 } hex && hex.All(char.IsAsciiHexDigit);
+
+    private static BackupException Mismatch(string key, string why) =>
+        new(ErrorKind.Verification, $"Verification of {key} failed: {why}; the local file is kept.");
+
+    /// <summary>A read-only stream over the file's bytes, so uploads and retries never copy them.</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+    {
+        private int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => memory.Length;
+        public override long Position { get => _position; set => _position = (int)value; }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, memory.Length - _position);
+            memory.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => memory.Length + offset,
+        };
+        public override void Flush() { }
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

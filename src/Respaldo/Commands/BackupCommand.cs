@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Respaldo.Backup;
+
+namespace Respaldo.Commands;
+
+internal static class BackupCommand
+{
+    public static Command Create()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be uploaded where, and change nothing." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var command = new Command("backup", """
+            Backs up every spooled record now, deleting each local file only after its upload is verified.
+            Exit codes: 0 all uploaded, 1 some failed and stay spooled, 2 invalid configuration or usage, 3 another run in progress.
+            Example: respaldo backup --Backup:Destination=s3://my-bucket/records
+            Crontab: 0 0 * * * cd /var/lib/respaldo && /opt/respaldo/Respaldo backup >> /var/log/respaldo-backup.log 2>&1
+            """)
+        {
+            dryRun, json,
+        }.AcceptingConfiguration();
+        command.SetAction((result, ct) => CommandHost.RunAsync(result, async (host, token) =>
+        {
+            var runner = host.Services.GetRequiredService<BackupRunner>();
+            if (result.GetValue(dryRun))
+            {
+                return PrintPlan(runner);
+            }
+            try
+            {
+                var summary = await runner.RunAsync("command", ConsoleProgress.For(result.GetValue(json)), token);
+                ConsoleProgress.PrintSummary(summary, result.GetValue(json));
+                return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
+            }
+            catch (BackupBusyException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return ExitCodes.Busy;
+            }
+        }, ct));
+        return command;
+    }
+
+    private static int PrintPlan(BackupRunner runner)
+    {
+        var count = 0;
+        long bytes = 0;
+        foreach (var (file, key) in runner.Plan())
+        {
+            Console.WriteLine($"{file.Path} -> {key} ({file.Length} bytes)");
+            count++;
+            bytes += file.Length;
+        }
+        Console.WriteLine($"Dry run: {count} files, {bytes} bytes would be uploaded to {runner.Destination}. Nothing was changed.");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Respaldo.Hosting;
+
+namespace Respaldo.Commands;
+
+/// <summary>
+/// What the verbs share: configuration tokens (<c>--Section:Key=value</c>) pass through to the host, anything
+/// else unknown is a usage error, and configuration mistakes become exit code 2 with a message naming the key.
+/// </summary>
+internal static class CommandHost
+{
+    /// <summary>Lets a verb accept configuration tokens after its own options.</summary>
+    public static T AcceptingConfiguration<T>(this T command) where T : Command
+    {
+        command.TreatUnmatchedTokensAsErrors = false;
+        return command;
+    }
+
+    public static async Task<int> RunAsync(ParseResult result, Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct)
+    {
+        var unknown = result.UnmatchedTokens.Where(t => t.StartsWith('-') && !IsConfigurationToken(t)).ToList();
+        if (unknown.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See '{result.CommandResult.Command.Name} --help'.");
+            return ExitCodes.InvalidConfig;
+        }
+        try
+        {
+            using var host = RespaldoHost.BuildCommandHost([.. result.UnmatchedTokens]);
+            await host.StartAsync(ct); // runs the options validation
+            var code = await body(host, ct);
+            await host.StopAsync(CancellationToken.None);
+            return code;
+        }
+        catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
+        {
+            await Console.Error.WriteLineAsync(message);
+            return ExitCodes.InvalidConfig;
+        }
+    }
+
+    /// <summary><c>--Section:Key=value</c>, <c>--Section:Key value</c> or <c>--urls</c>: ASP.NET Core configuration.</summary>
+    private static bool IsConfigurationToken(string token) =>
+        token.Contains(':') && token.StartsWith("--", StringComparison.Ordinal) && !token.StartsWith("--:", StringComparison.Ordinal)
+        || token.StartsWith("--urls", StringComparison.OrdinalIgnoreCase)
+        || token.StartsWith("--environment", StringComparison.OrdinalIgnoreCase);
+}

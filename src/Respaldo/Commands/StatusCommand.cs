@@ -1,0 +1,37 @@
+using System.CommandLine;
+using System.Text.Json;
+using Respaldo.Backup;
+using Respaldo.Spool;
+
+namespace Respaldo.Commands;
+
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print the status as JSON (the same document as GET /status)." };
+        var command = new Command("status", """
+            Shows the backlog (pending files, bytes, oldest record), the last backup run, the next scheduled run and the destination.
+            Exit codes: 0 shown, 2 invalid configuration or usage.
+            Example: respaldo status --json
+            """)
+        {
+            json,
+        }.AcceptingConfiguration();
+        command.SetAction((result, ct) => CommandHost.RunAsync(result, (host, _) =>
+        {
+            host.Services.GetRequiredService<RecordSpool>().Rescan(); // this process has no running index
+            var report = host.Services.GetRequiredService<BackupStatus>().Report();
+            if (result.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(report, StatusJson.Default.StatusReport));
+            }
+            else
+            {
+                ConsoleProgress.PrintStatus(report);
+            }
+            return Task.FromResult(ExitCodes.Success);
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Respaldo.Security;
+
+/// <summary>
+/// A token bucket per client IP on intake: one client cannot fill the spool or starve the others. The client
+/// is the connection's remote address; behind a proxy, configure forwarded headers first or all clients share
+/// one bucket. A rejected request is answered 429 with Retry-After before its body is read, so nothing is written.
+/// </summary>
+internal static class IntakeRateLimit
+{
+    public const string Policy = "intake";
+
+    /// <summary>Applies the per-client intake limit (<c>Security:RateLimit</c>) to the endpoint.</summary>
+    public static TBuilder RequireIntakeRateLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireRateLimiting(Policy).WithMetadata(TooManyRequests);
+
+    public static void Configure(RateLimiterOptions options)
+    {
+        options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        options.OnRejected = RejectAsync;
+        options.AddPolicy(Policy, Partition);
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext context)
+    {
+        var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var client = ClientOf(context.Connection.RemoteIpAddress);
+        return limits.PermitsPerSecond == 0
+            ? RateLimitPartition.GetNoLimiter(client)
+            : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.EffectiveBurst,
+                TokensPerPeriod = limits.PermitsPerSecond,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = 0,
+            });
+    }
+
+    private static string ClientOf(IPAddress? address) =>
+        (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString() ?? "unknown";
+
+    private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
+    {
+        var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        var http = context.HttpContext;
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests",
+                Detail = $"This client sent records faster than Security:RateLimit allows; nothing was stored. Retry after {seconds} s.",
+            },
+        });
+    }
+
+    private static readonly IProducesResponseTypeMetadata TooManyRequests =
+        new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ProblemDetails), ["application/problem+json"]);
+}
