@@ -40,6 +40,7 @@ internal enum ErrorKind
     Verification,
     DestinationIo,
     AccessDenied,
+    Credentials,
     NotFound,
     ClientError,
     LocalIo,

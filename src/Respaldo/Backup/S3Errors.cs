@@ -54,6 +54,11 @@ internal static class S3Errors
                     return new BackupException(ErrorKind.Network, $"Connection to the destination failed: {inner.Message}", e);
             }
         }
+        if (e is AmazonClientException && e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
+        {
+            return new BackupException(ErrorKind.Credentials,
+                "No AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run 'aws configure'.", e);
+        }
         if (e.Message.Contains("hash", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("checksum", StringComparison.OrdinalIgnoreCase))
         {
             return new BackupException(ErrorKind.Verification, $"Checksum check failed: {e.Message}", e);

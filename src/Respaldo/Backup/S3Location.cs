@@ -37,7 +37,7 @@ internal sealed record S3Location(string Bucket, string Prefix, Uri? Endpoint)
     /// up with <c>aws configure</c> just works. With a custom endpoint, ServiceURL is set and RegionEndpoint is
     /// not (setting it would send requests to AWS), and addressing is path-style unless configured otherwise.
     /// </summary>
-    public static AmazonS3Client CreateClient(BackupOptions options, Uri? endpoint)
+    public static AmazonS3Client CreateClient(BackupOptions options, Uri? endpoint, AWSCredentials? credentials = null)
     {
         var config = new AmazonS3Config
         {
@@ -45,8 +45,9 @@ internal sealed record S3Location(string Bucket, string Prefix, Uri? Endpoint)
             // The run retries with its own backoff and counts every attempt; the SDK must not retry underneath it.
             MaxErrorRetry = 0,
         };
+        // The SDK's chain: AWS_REGION, AWS_DEFAULT_REGION, the profile's region; else us-east-1, as the AWS CLI does for S3.
         var region = FirstNonEmpty(options.Region, Environment.GetEnvironmentVariable("AWS_REGION"),
-            Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"));
+            Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION"), TryChainRegion());
         if (endpoint is not null)
         {
             config.ServiceURL = endpoint.ToString();
@@ -55,13 +56,22 @@ internal sealed record S3Location(string Bucket, string Prefix, Uri? Endpoint)
         }
         else
         {
-            if (region is not null)
-            {
-                config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
-            }
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region ?? "us-east-1");
             config.ForcePathStyle = options.ForcePathStyle ?? false;
         }
-        return new AmazonS3Client(config);
+        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+    }
+
+    private static string? TryChainRegion()
+    {
+        try
+        {
+            return FallbackRegionFactory.GetRegionEndpoint()?.SystemName;
+        }
+        catch (AmazonClientException)
+        {
+            return null;
+        }
     }
 
     private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));

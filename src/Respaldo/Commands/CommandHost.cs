@@ -37,6 +37,11 @@ internal static class CommandHost
             await Console.Error.WriteLineAsync(message);
             return ExitCodes.InvalidConfig;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"Failed: {e.Message}");
+            return ExitCodes.Failed;
+        }
     }
 
     /// <summary><c>--Section:Key=value</c>, <c>--Section:Key value</c> or <c>--urls</c>: ASP.NET Core configuration.</summary>

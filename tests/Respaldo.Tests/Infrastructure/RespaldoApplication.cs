@@ -47,13 +47,24 @@ public sealed class RespaldoApplication : IAsyncDisposable
         $"--Backup:Destination={BackupDirectory}",
         "--Backup:Schedule=off",
         "--Logging:LogLevel:Default=Warning",
+        "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
         .. _settings,
     ];
 
     public async Task<RespaldoApplication> StartAsync()
     {
         _app = RespaldoHost.BuildWebApp(Arguments, _services);
-        await _app.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await _app.StartAsync(TestContext.Current.CancellationToken);
+        }
+        catch
+        {
+            // A host that failed to start cannot be stopped (Host.StopAsync throws): just release it.
+            await _app.DisposeAsync();
+            _app = null;
+            throw;
+        }
         var address = _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         BaseAddress = new Uri(address);
         Client = new HttpClient { BaseAddress = BaseAddress };

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace Respaldo.Tests.Backup;
+
+/// <summary>Runs the real executable (the built Respaldo.dll) as a separate process, as cron or a person would.</summary>
+internal static class RespaldoCli
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "Respaldo.dll");
+
+    public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(
+        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.ArgumentList.Add(Dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
