@@ -25,10 +25,14 @@ internal static class RecordsEndpoints
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         group.MapGet("/records/{id}", Get)
             .WithName("GetRecord")
-            .WithSummary("Reads a stored record, from the spool or from the backup");
+            .WithSummary("Reads a stored record, from the spool or from the backup")
+            .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

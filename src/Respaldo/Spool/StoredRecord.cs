@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -27,11 +26,11 @@ internal sealed record Receipt(
 [JsonSerializable(typeof(Receipt))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
-    // Accents and other non-ASCII text are written as plain UTF-8 rather than \u escapes, so the file holds
-    // exactly the characters received and stays readable with any text tool.
+    // Accents, emoji and all other non-ASCII text are written as plain UTF-8 rather than \u escapes, so the
+    // file holds exactly the characters received and stays readable with any text tool.
     public static RecordJson File { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
     {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Encoder = RecordTextEncoder.Instance,
     });
 
     public static byte[] Serialize(StoredRecord record) =>

@@ -17,6 +17,7 @@ public sealed class RespaldoApplication : IAsyncDisposable
 {
     private readonly string[] _settings;
     private readonly Action<IServiceCollection>? _services;
+    private readonly bool _ownsRoot;
     private WebApplication? _app;
 
     public RespaldoApplication(params string[] settings) : this(settings, null) { }
@@ -24,6 +25,7 @@ public sealed class RespaldoApplication : IAsyncDisposable
     public RespaldoApplication(string[] settings, Action<IServiceCollection>? services, TempFolder? root = null)
     {
         Root = root ?? new TempFolder();
+        _ownsRoot = root is null;
         _settings = settings;
         _services = services;
     }
@@ -101,6 +103,9 @@ public sealed class RespaldoApplication : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        Root.Dispose();
+        if (_ownsRoot)
+        {
+            Root.Dispose();
+        }
     }
 }

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Respaldo.Tests.Infrastructure;
+using static Respaldo.Tests.Records.Contract;
+
+namespace Respaldo.Tests.Hosting;
+
+public sealed class OpenApiTests
+{
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesStoreDataWithItsRequestExampleAndEveryResponse()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var document = await app.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+
+        var post = StoreData(document).GetProperty("post");
+        var body = post.GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+        var schema = Resolve(document, body.GetProperty("schema"));
+        Assert.Equal(["edad", "nombre", "profesion"], schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order());
+        Assert.Equal("\"string\"", schema.GetProperty("properties").GetProperty("nombre").GetProperty("type").GetRawText());
+        Assert.Equal("\"integer\"", schema.GetProperty("properties").GetProperty("edad").GetProperty("type").GetRawText());
+        Assert.Equal("\"string\"", schema.GetProperty("properties").GetProperty("profesion").GetProperty("type").GetRawText());
+        var example = body.GetProperty("example");
+        Assert.Equal("Juan Pérez", example.GetProperty("nombre").GetString());
+        Assert.Equal(30, example.GetProperty("edad").GetInt32());
+        var responses = post.GetProperty("responses");
+        Assert.Superset(new HashSet<string> { "201", "400", "413", "415", "422" }, responses.EnumerateObject().Select(r => r.Name).ToHashSet());
+        var receipt = Resolve(document, responses.GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema"));
+        Assert.Equal(["file", "id", "receivedAt"], receipt.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order());
+        foreach (var status in new[] { "400", "413", "415", "422" })
+        {
+            Assert.True(responses.GetProperty(status).GetProperty("content").TryGetProperty("application/problem+json", out _), $"{status} is a ProblemDetails");
+        }
+        var validation = Resolve(document, responses.GetProperty("422").GetProperty("content").GetProperty("application/problem+json").GetProperty("schema"));
+        Assert.True(validation.GetProperty("properties").TryGetProperty("errors", out _), "422 lists errors per field");
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentStatesTheValidationLimits()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var document = await app.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+
+        var body = StoreData(document).GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json");
+        var properties = Resolve(document, body.GetProperty("schema")).GetProperty("properties");
+        Assert.Equal(200, properties.GetProperty("nombre").GetProperty("maxLength").GetInt32());
+        Assert.Equal(200, properties.GetProperty("profesion").GetProperty("maxLength").GetInt32());
+        Assert.Equal(0, properties.GetProperty("edad").GetProperty("minimum").GetInt32());
+        Assert.Equal(150, properties.GetProperty("edad").GetProperty("maximum").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesReadingARecordBack()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var document = await app.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+
+        var responses = document.GetProperty("paths").GetProperty("/records/{id}").GetProperty("get").GetProperty("responses");
+        Assert.Superset(new HashSet<string> { "200", "400", "404" }, responses.EnumerateObject().Select(r => r.Name).ToHashSet());
+        Assert.True(responses.GetProperty("404").GetProperty("content").TryGetProperty("application/problem+json", out _));
+    }
+
+    [Fact]
+    public async Task DocsServesSwaggerUiOverTheOpenApiDocument()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var page = await app.Client.GetAsync("/docs", Ct);
+        var script = await app.Client.GetStringAsync("/docs/index.js", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<div id=\"swagger-ui\">", await page.Content.ReadAsStringAsync(Ct));
+        Assert.Contains("\"/openapi/v1.json\"", script);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/docs/swagger-ui-bundle.js", Ct)).StatusCode);
+    }
+
+    /// <summary>The store operation's path item; routing serves it with and without the trailing slash.</summary>
+    private static JsonElement StoreData(JsonElement document)
+    {
+        var paths = document.GetProperty("paths");
+        return paths.TryGetProperty("/store_data/", out var path) ? path : paths.GetProperty("/store_data");
+    }
+
+    private static JsonElement Resolve(JsonElement document, JsonElement schema)
+    {
+        if (!schema.TryGetProperty("$ref", out var reference))
+        {
+            return schema;
+        }
+        var name = reference.GetString()!["#/components/schemas/".Length..];
+        return document.GetProperty("components").GetProperty("schemas").GetProperty(name);
+    }
+}
