@@ -53,6 +53,11 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
         }
 
         var response = await S3Errors.Guard(() => s3.PutObjectAsync(request, ct), ct);
+        if (response.ChecksumSHA256 is { Length: > 0 } echoed && echoed != Convert.ToBase64String(sha256))
+        {
+            // The store recorded a checksum other than the file's: a later verified read would fail.
+            throw Mismatch(key, "the store recorded a SHA-256 that is not the file's");
+        }
         await VerifyAsync(key, body, sha256, md5, response.ETag, ct);
     }
 
@@ -85,20 +90,28 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
             {
                 throw Mismatch(key, $"the store holds {head.ContentLength} bytes, {body.Length} were sent");
             }
-            if (head.ChecksumSHA256 is { Length: > 0 } storedSha256)
-            {
-                if (storedSha256 != Convert.ToBase64String(sha256))
-                {
-                    throw Mismatch(key, "the stored SHA-256 differs from the file's");
-                }
-                return;
-            }
+            // Both proofs are checked when both exist. The ETag is the store's own MD5 of the bytes it kept; a stored
+            // SHA-256 is proof only where the store validated it, and some S3-compatible stores (moto among them) keep
+            // the checksum the client announced even when the bytes they stored differ.
+            var proven = false;
             if (IsPlainMd5(head.ETag) && !IsKms)
             {
                 if (!string.Equals(head.ETag!.Trim('"'), md5Hex, StringComparison.OrdinalIgnoreCase))
                 {
                     throw Mismatch(key, $"the store's ETag {head.ETag} is not the MD5 of the bytes sent");
                 }
+                proven = true;
+            }
+            if (head.ChecksumSHA256 is { Length: > 0 } storedSha256)
+            {
+                if (storedSha256 != Convert.ToBase64String(sha256))
+                {
+                    throw Mismatch(key, "the stored SHA-256 differs from the file's");
+                }
+                proven = true;
+            }
+            if (proven)
+            {
                 return;
             }
         }
@@ -145,16 +158,21 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
     {
         try
         {
-            using var response = await S3Errors.Guard(() => s3.GetObjectAsync(new GetObjectRequest
+            // The body is read inside the guard too: a checksum mismatch or a dropped connection surfaces while
+            // reading, and must become a (retryable) BackupException like any other failure of the request.
+            return await S3Errors.Guard(async () =>
             {
-                BucketName = location.Bucket,
-                Key = key,
-                // The SDK then checks the body against the stored checksum while reading it.
-                ChecksumMode = ChecksumMode.ENABLED,
-            }, ct), ct);
-            using var buffer = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(buffer, ct);
-            return (buffer.ToArray(), response.Metadata[Sha256MetadataKey]);
+                using var response = await s3.GetObjectAsync(new GetObjectRequest
+                {
+                    BucketName = location.Bucket,
+                    Key = key,
+                    // The SDK then checks the body against the stored checksum while reading it.
+                    ChecksumMode = ChecksumMode.ENABLED,
+                }, ct);
+                using var buffer = new MemoryStream();
+                await response.ResponseStream.CopyToAsync(buffer, ct);
+                return ((byte[] Body, string? Sha256Hex)?)(buffer.ToArray(), response.Metadata[Sha256MetadataKey]);
+            }, ct);
         }
         catch (BackupException e) when (e.Kind == ErrorKind.NotFound && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {

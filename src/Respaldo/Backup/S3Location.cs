@@ -44,6 +44,10 @@ internal sealed record S3Location(string Bucket, string Prefix, Uri? Endpoint)
             Timeout = options.RequestTimeout,
             // The run retries with its own backoff and counts every attempt; the SDK must not retry underneath it.
             MaxErrorRetry = 0,
+            // Always send and check checksums, whatever AWS_REQUEST_CHECKSUM_CALCULATION says: with "when_required"
+            // the SDK announces a SHA-256 without sending its value, and some servers then store a wrong checksum.
+            RequestChecksumCalculation = RequestChecksumCalculation.WHEN_SUPPORTED,
+            ResponseChecksumValidation = ResponseChecksumValidation.WHEN_SUPPORTED,
         };
         // The SDK's chain: AWS_REGION, AWS_DEFAULT_REGION, the profile's region; else us-east-1, as the AWS CLI does for S3.
         var region = FirstNonEmpty(options.Region, Environment.GetEnvironmentVariable("AWS_REGION"),

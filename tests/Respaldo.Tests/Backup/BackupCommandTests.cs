@@ -47,6 +47,35 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
+    public async Task TheStoredChecksumIsTheFilesEvenWhenTheEnvironmentAsksForChecksumsOnlyWhenRequired()
+    {
+        await using var moto = await MotoServer.StartAsync(Ct);
+        await moto.CreateBucketAsync("sums", Ct);
+        await using var app = await new RespaldoApplication().StartAsync();
+        var id = (await SpoolRecordsAsync(app, 1)).Single();
+        var sha256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(app.SpoolDirectory, id + ".json"))));
+        var env = new Dictionary<string, string>
+        {
+            ["AWS_ENDPOINT_URL"] = moto.Endpoint.ToString(),
+            ["AWS_ACCESS_KEY_ID"] = "test",
+            ["AWS_SECRET_ACCESS_KEY"] = "test",
+            ["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required",
+        };
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(app.Root.Path,
+            ["backup", $"--Storage:Directory={app.SpoolDirectory}", "--Backup:Destination=s3://sums"], env);
+
+        Assert.True(code == 0, stdout + stderr);
+        var key = (await AwsCli.ListKeysAsync(moto, "sums", ct: Ct)).Single();
+        using var s3 = moto.CreateClient();
+        var head = await s3.GetObjectMetadataAsync(new Amazon.S3.Model.GetObjectMetadataRequest
+        {
+            BucketName = "sums", Key = key, ChecksumMode = Amazon.S3.ChecksumMode.ENABLED,
+        }, Ct);
+        Assert.Equal(sha256, head.ChecksumSHA256);
+    }
+
+    [Fact]
     public async Task DryRunListsEveryFileAndItsKeyAndChangesNothing()
     {
         await using var app = await new RespaldoApplication().StartAsync();
