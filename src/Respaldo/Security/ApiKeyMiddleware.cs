@@ -7,8 +7,7 @@ namespace Respaldo.Security;
 /// endpoint filter, so it also guards endpoints that are plain request delegates (Prometheus metrics).
 /// </summary>
 internal sealed class ApiKeyMiddleware(
-    RequestDelegate next, ApiKeys keys, IOptions<SecurityOptions> options, IProblemDetailsService problems,
-    ILogger<ApiKeyMiddleware> logger)
+    RequestDelegate next, ApiKeys keys, IOptions<SecurityOptions> options, ILogger<ApiKeyMiddleware> logger)
 {
     private const string Scheme = "Bearer ";
 
@@ -21,22 +20,17 @@ internal sealed class ApiKeyMiddleware(
         }
         logger.RequestUnauthorized(context.Request.Method, context.Request.Path.ToString(), context.Connection.RemoteIpAddress?.ToString(), failure);
         // RFC 6750: a request with no bearer credentials gets the bare challenge; a wrong key gets invalid_token.
-        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = failure == Failure.Missing
             ? "Bearer realm=\"respaldo\""
             : "Bearer realm=\"respaldo\", error=\"invalid_token\"";
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "API key required",
-                Detail = failure == Failure.Missing
-                    ? "Send 'Authorization: Bearer <key>' with one of the keys configured in Security:ApiKeys."
-                    : "The key sent in 'Authorization: Bearer <key>' is not one of the configured keys.",
-            },
-        });
+        // TypedResults.Problem goes through the ProblemDetails service and still answers JSON when the client's
+        // Accept header excludes it (IProblemDetailsService.WriteAsync would throw, making the 401 a 500).
+        await TypedResults.Problem(
+            title: "API key required",
+            statusCode: StatusCodes.Status401Unauthorized,
+            detail: failure == Failure.Missing
+                ? "Send 'Authorization: Bearer <key>' with one of the keys configured in Security:ApiKeys."
+                : "The key sent in 'Authorization: Bearer <key>' is not one of the configured keys.").ExecuteAsync(context);
     }
 
     private bool Required(HttpContext context) =>

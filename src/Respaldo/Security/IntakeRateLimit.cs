@@ -51,18 +51,13 @@ internal static class IntakeRateLimit
         var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         var http = context.HttpContext;
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"This client sent records faster than Security:RateLimit allows; nothing was stored. Retry after {seconds} s.",
-            },
-        });
+        // TypedResults.Problem, unlike IProblemDetailsService.WriteAsync, still answers when Accept excludes JSON.
+        await TypedResults.Problem(
+            title: "Too many requests",
+            statusCode: StatusCodes.Status429TooManyRequests,
+            detail: $"This client sent records faster than Security:RateLimit allows; nothing was stored. Retry after {seconds} s.")
+            .ExecuteAsync(http);
     }
 
     private static readonly IProducesResponseTypeMetadata TooManyRequests =

@@ -4,7 +4,10 @@ namespace Respaldo.Security;
 
 internal static class SecurityRegistration
 {
-    /// <summary>API keys (<c>Security:ApiKeys</c>, <c>Security:ProtectRecords</c>) and the intake rate limit (<c>Security:RateLimit</c>).</summary>
+    /// <summary>
+    /// API keys (<c>Security:ApiKeys</c>, <c>Security:ProtectRecords</c>), the intake rate limit
+    /// (<c>Security:RateLimit</c>) and Kestrel's request size, header and data-rate limits (<c>Kestrel:Limits</c>).
+    /// </summary>
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section)
@@ -15,6 +18,7 @@ internal static class SecurityRegistration
         builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddRateLimiter(IntakeRateLimit.Configure);
+        builder.Services.AddKestrelLimits();
         return builder;
     }
 
