@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Respaldo.Records;
+using Respaldo.Security;
 
 namespace Respaldo.Backup;
 
@@ -7,7 +8,8 @@ internal static class BackupEndpoints
 {
     public static RouteGroupBuilder MapBackup(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Operations");
+        // Operating endpoints: with Security:ApiKeys set they need 'Authorization: Bearer <key>'.
+        var group = routes.MapGroup("").WithTags("Operations").RequireApiKey();
         group.MapPost("/backup", RunNow)
             .WithSummary("Runs a backup now and returns its summary")
             .ProducesProblem(StatusCodes.Status409Conflict);
