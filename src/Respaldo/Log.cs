@@ -26,6 +26,9 @@ internal static partial class BackupLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup run {RunId}: {Error}")]
     public static partial void BackupFileFailed(this ILogger logger, string runId, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save the backup state to {Path}; status reports it from memory until a save succeeds")]
+    public static partial void StateNotSaved(this ILogger logger, string path, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "The backup schedule is off (Backup:Schedule=off); run backups with the 'backup' command or POST /backup")]
     public static partial void ScheduleOff(this ILogger logger);
 

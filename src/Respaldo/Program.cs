@@ -7,6 +7,7 @@ var root = new RootCommand("Respaldo receives records over HTTP, keeps each as a
 };
 // With no verb Respaldo serves, and like `serve` it passes unknown tokens (--urls, --Section:Key=value) to configuration.
 root.TreatUnmatchedTokensAsErrors = false;
+root.WithSettingsHelp();
 root.SetAction((result, ct) => ServeCommand.RunAsync([.. result.UnmatchedTokens], ct));
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 

@@ -67,7 +67,11 @@ internal sealed class BackupOptions
     /// </summary>
     public PayloadMode PayloadMode { get; set; } = PayloadMode.Chunked;
 
-    /// <summary><c>Auto</c>: the PUT's ETag (MD5) when it is one, else a HEAD, else a download. <c>Head</c>, <c>Download</c>: always that.</summary>
+    /// <summary>
+    /// <c>Auto</c>: the PUT's ETag (MD5) when it is one, else a HEAD, else a download. <c>Head</c>, <c>Download</c>: always that.
+    /// With <c>aws:kms</c> the ETag is no MD5 and a HEAD proves the bytes only on a store that validates checksums on
+    /// upload (AWS S3 does; moto does not): use <c>Download</c> with KMS on other S3-compatible stores.
+    /// </summary>
     public VerifyMode Verify { get; set; } = VerifyMode.Auto;
 
     /// <summary>Server-side encryption: empty, <c>AES256</c> or <c>aws:kms</c>.</summary>

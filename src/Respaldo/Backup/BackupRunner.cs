@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Respaldo.Operations;
 using Respaldo.Spool;
 
 namespace Respaldo.Backup;
@@ -14,7 +15,7 @@ namespace Respaldo.Backup;
 /// </summary>
 internal sealed class BackupRunner(
     RecordSpool spool, IBackupDestination destination, BackupState state, IOptions<BackupOptions> options,
-    IOptions<SpoolOptions> spoolOptions, TimeProvider time, ILogger<BackupRunner> logger)
+    IOptions<SpoolOptions> spoolOptions, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
 {
     private readonly BackupOptions _options = options.Value;
 
@@ -30,11 +31,13 @@ internal sealed class BackupRunner(
         using var held = await BackupLock.TryAcquireAsync(spoolOptions.Value.StatePath, _options.LockTimeout, time, ct)
             ?? throw new BackupBusyException($"Another backup run is in progress for {spool.Directory}; it was not started again.");
         var runId = Guid.CreateVersion7().ToString("N")[^12..];
+        using var activity = RespaldoTracing.StartRun("backup", runId, trigger, destination.Description);
+        using var logScope = logger.BeginRunScope(runId);
         var startedAt = time.GetUtcNow();
         logger.BackupStarted(runId, trigger, destination.Description);
 
         var files = spool.ListPending();
-        var tally = new Tally(files.Count, progress);
+        var tally = new Tally(files.Count, progress, metrics);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
@@ -49,7 +52,9 @@ internal sealed class BackupRunner(
         }
 
         var summary = tally.ToSummary(runId, trigger, destination.Description, startedAt, time.GetUtcNow());
-        state.Update(s => s with { LastRun = summary });
+        state.Update(s => s.WithRun(summary));
+        metrics.BackupRunFinished(summary);
+        RespaldoTracing.Finish(activity, summary);
         logger.BackupFinished(runId, summary.Outcome, summary.Uploaded, summary.Failed, summary.Skipped, summary.Bytes, summary.Seconds);
         foreach (var error in summary.FirstErrors)
         {
@@ -87,11 +92,12 @@ internal sealed class BackupRunner(
 
         var sha256 = SHA256.HashData(bytes);
         var key = KeyLayout.KeyFor(destination.Prefix, file.Id);
+        using var upload = RespaldoTracing.StartUpload(key, bytes.Length);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await destination.UploadAsync(key, bytes, sha256, ct);
+                await UploadTimedAsync(key, bytes, sha256, ct);
                 break;
             }
             catch (BackupException e) when (e.IsTransient && attempt < _options.MaxAttempts)
@@ -102,6 +108,7 @@ internal sealed class BackupRunner(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 var failure = e as BackupException ?? S3Errors.Classify(e);
+                RespaldoTracing.Failed(upload, failure);
                 if (tally.Fail(file.Id, failure) >= _options.AbortAfterConsecutiveFailures)
                 {
                     await abort.CancelAsync();
@@ -122,6 +129,19 @@ internal sealed class BackupRunner(
         }
     }
 
+    private async Task UploadTimedAsync(string key, byte[] bytes, byte[] sha256, CancellationToken ct)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            await destination.UploadAsync(key, bytes, sha256, ct);
+        }
+        finally
+        {
+            metrics.UploadAttempted(time.GetElapsedTime(started));
+        }
+    }
+
     /// <summary>Exponential backoff with full jitter, so retries from many uploads spread out instead of colliding.</summary>
     private TimeSpan Backoff(int attempt)
     {
@@ -130,7 +150,7 @@ internal sealed class BackupRunner(
     }
 
     /// <summary>Counts shared by the concurrent uploads of one run.</summary>
-    private sealed class Tally(int files, IProgress<RunProgress>? progress)
+    private sealed class Tally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics)
     {
         private const int MaxErrorsKept = 10;
         private readonly ConcurrentDictionary<string, int> _errors = new();
@@ -143,6 +163,7 @@ internal sealed class BackupRunner(
             Interlocked.Increment(ref _uploaded);
             Interlocked.Add(ref _bytes, bytes);
             Interlocked.Exchange(ref _consecutiveFailures, 0);
+            metrics.FileUploaded(bytes);
             Report();
         }
 
@@ -163,6 +184,7 @@ internal sealed class BackupRunner(
         {
             Interlocked.Increment(ref _failed);
             Count(error.Kind.ToString());
+            metrics.FilesFailed(error.Kind);
             Keep($"{id}: {error.Kind}: {error.Message}");
             Report();
             return Interlocked.Increment(ref _consecutiveFailures);
@@ -175,6 +197,7 @@ internal sealed class BackupRunner(
             {
                 Interlocked.Add(ref _failed, untried);
                 _errors.AddOrUpdate(ErrorKind.Aborted.ToString(), untried, (_, n) => n + untried);
+                metrics.FilesFailed(ErrorKind.Aborted, untried);
             }
             Keep(reason);
         }

@@ -13,7 +13,8 @@ internal sealed class BackupStatus(
     public StatusReport Report()
     {
         var now = time.GetUtcNow();
-        var lastRun = state.Read().LastRun;
+        var saved = state.Read();
+        var lastRun = saved.LastRun;
         if (lastRun?.FinishedAt > index.ReconciledAt)
         {
             // A run (possibly another process's, from cron) deleted files since the figures were read: re-read
@@ -29,7 +30,9 @@ internal sealed class BackupStatus(
             options.Value.ScheduleEnabled ? options.Value.Schedule : BackupOptions.ScheduleOff,
             schedule.Zone.Id,
             destination.Description,
-            now);
+            now,
+            // State written before recent runs were kept has only the last run.
+            saved.RecentRuns.Count > 0 ? saved.RecentRuns : lastRun is null ? [] : [lastRun]);
     }
 }
 
@@ -40,7 +43,8 @@ internal sealed record StatusReport(
     string Schedule,
     string TimeZone,
     string Destination,
-    DateTimeOffset Now);
+    DateTimeOffset Now,
+    IReadOnlyList<RunSummary> RecentRuns);
 
 internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? OldestReceivedAt, double? OldestAgeSeconds);
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Respaldo.Operations;
 using Respaldo.Spool;
 
 namespace Respaldo.Backup;
@@ -7,7 +8,7 @@ namespace Respaldo.Backup;
 /// Downloads backed-up records into a folder under their file names, verifying each against the checksum
 /// stored with it, and never overwriting an existing file that differs.
 /// </summary>
-internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider time, ILogger<RestoreRunner> logger)
+internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider time, ILogger<RestoreRunner> logger, RespaldoMetrics metrics)
 {
     public const string Trigger = "restore";
 
@@ -15,6 +16,8 @@ internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider
     {
         var startedAt = time.GetUtcNow();
         var runId = Guid.CreateVersion7().ToString("N")[^12..];
+        using var activity = RespaldoTracing.StartRun("restore", runId, Trigger, destination.Description);
+        using var logScope = logger.BeginRunScope(runId);
         SpoolFolder.CreatePrivate(request.Into);
         int files = 0, restored = 0, failed = 0, skipped = 0;
         long bytes = 0;
@@ -66,6 +69,8 @@ internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider
             FirstErrors = firstErrors,
         };
         logger.RestoreFinished(runId, summary.Outcome, restored, failed, skipped, request.Into);
+        metrics.RestoreRunFinished(summary);
+        RespaldoTracing.Finish(activity, summary);
         return summary;
     }
 

@@ -7,13 +7,16 @@ internal static class BackupCommand
 {
     public static Command Create()
     {
-        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be uploaded where, and change nothing." };
-        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List each spooled file and the key it would be uploaded to, and change nothing." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of a line of text, and no progress." };
         var command = new Command("backup", """
             Backs up every spooled record now, deleting each local file only after its upload is verified.
+            On a terminal it shows live progress (files, bytes, rate, time left); redirected, only the summary line.
             Exit codes: 0 all uploaded, 1 some failed and stay spooled, 2 invalid configuration or usage, 3 another run in progress.
             Example: respaldo backup --Backup:Destination=s3://my-bucket/records
-            Crontab: 0 0 * * * cd /var/lib/respaldo && /opt/respaldo/Respaldo backup >> /var/log/respaldo-backup.log 2>&1
+            Example: respaldo backup --dry-run --Storage:Directory=/var/lib/respaldo/records
+            From cron, run it as the service's user with the service's settings (deploy/crontab.example), e.g. in /etc/cron.d/respaldo:
+              15 * * * * respaldo cd /var/lib/respaldo && set -a && Storage__Directory=/var/lib/respaldo/records && . /etc/respaldo/respaldo.env && set +a && /opt/respaldo/Respaldo backup
             """)
         {
             dryRun, json,
@@ -27,7 +30,8 @@ internal static class BackupCommand
             }
             try
             {
-                var summary = await runner.RunAsync("command", ConsoleProgress.For(result.GetValue(json)), token);
+                var summary = await ConsoleProgress.TrackAsync("Backing up", totalKnown: true, result.GetValue(json),
+                    progress => runner.RunAsync("command", progress, token));
                 ConsoleProgress.PrintSummary(summary, result.GetValue(json));
                 return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
             }

@@ -1,12 +1,70 @@
 using System.Text.Json;
 using Respaldo.Backup;
+using Spectre.Console;
 
 namespace Respaldo.Commands;
 
-/// <summary>How the verbs show runs and status on the console.</summary>
+/// <summary>
+/// How the verbs show runs and status on the console. On a terminal a run shows a live progress line (files,
+/// bytes, rate, time left); redirected to a file or a pipe (cron, scripts) it prints only the summary lines,
+/// unchanged, because scripts read them.
+/// </summary>
 internal static class ConsoleProgress
 {
-    public static IProgress<RunProgress>? For(bool json) => null;
+    private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Live progress is for people: only when stdout is a terminal that can redraw, and never with --json.</summary>
+    public static bool IsLive(bool json) =>
+        !json && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "" or "dumb");
+
+    /// <summary>
+    /// Runs <paramref name="run"/>, drawing its progress while it goes when <see cref="IsLive"/>.
+    /// <paramref name="totalKnown"/>: a backup knows its file count at the start; a restore learns it while listing.
+    /// </summary>
+    public static async Task<RunSummary> TrackAsync(
+        string description, bool totalKnown, bool json, Func<IProgress<RunProgress>?, Task<RunSummary>> run)
+    {
+        if (!IsLive(json))
+        {
+            return await run(null);
+        }
+        var latest = new Latest();
+        RunSummary? summary = null;
+        await AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(totalKnown
+                ? [new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new ProgressColumns.Files(), new ProgressColumns.Rate(), new ProgressColumns.TimeLeft()]
+                : [new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new ProgressColumns.Files(), new ProgressColumns.Rate(), new ProgressColumns.TimeLeft()])
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(description, maxValue: 1);
+                task.IsIndeterminate = !totalKnown;
+                var work = run(latest);
+                // The runner reports from its parallel uploads; the display takes the latest figures at its own pace.
+                while (await Task.WhenAny(work, Task.Delay(Refresh)) != work)
+                {
+                    Show(task, latest.Value, totalKnown);
+                }
+                summary = await work;
+                var final = new RunProgress(summary.Files, summary.Uploaded, summary.Failed, summary.Skipped, summary.Bytes);
+                task.IsIndeterminate = false;
+                Show(task, final, totalKnown: true);
+                task.StopTask();
+            });
+        return summary!;
+    }
+
+    private static void Show(ProgressTask task, RunProgress? progress, bool totalKnown)
+    {
+        if (progress is null)
+        {
+            return;
+        }
+        task.Tag = progress;
+        // While a restore is still listing, the end is unknown: keep the task short of finished.
+        task.MaxValue = totalKnown ? Math.Max(progress.Files, 1) : progress.Done + 1;
+        task.Value = progress.Files == 0 && totalKnown ? task.MaxValue : progress.Done;
+    }
 
     public static void PrintSummary(RunSummary summary, bool json)
     {
@@ -22,16 +80,34 @@ internal static class ConsoleProgress
         }
     }
 
+    /// <summary>A compact two-column table; the words stay plain ("4 files") so that scripts can still find them.</summary>
     public static void PrintStatus(StatusReport report)
     {
         var p = report.Pending;
-        Console.WriteLine($"Pending:     {p.Files} files, {p.Bytes} bytes" + (p.OldestReceivedAt is { } o ? $", oldest received {o:u} ({p.OldestAgeSeconds:0} s ago)" : ""));
-        Console.WriteLine($"Destination: {report.Destination}");
-        Console.WriteLine($"Schedule:    {report.Schedule} ({report.TimeZone})" + (report.NextRun is { } n ? $", next run {n:u}" : ""));
-        Console.WriteLine("Last run:    " + (report.LastRun?.ToText() ?? "none yet"));
+        var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
+        Row(table, "Pending", $"{p.Files} files, {ProgressColumns.Bytes(p.Bytes)}");
+        Row(table, "Oldest", p.OldestReceivedAt is { } o ? $"received {o:u} ({ProgressColumns.Duration(TimeSpan.FromSeconds(p.OldestAgeSeconds ?? 0))} ago)" : "none");
+        Row(table, "Destination", report.Destination);
+        Row(table, "Schedule", $"{report.Schedule} ({report.TimeZone})");
+        Row(table, "Next run", report.NextRun is { } n ? $"{n:u} (in {ProgressColumns.Duration(n - report.Now)})" : "not scheduled");
+        Row(table, "Last run", report.LastRun?.ToText() ?? "none yet");
         foreach (var error in report.LastRun?.FirstErrors ?? [])
         {
-            Console.WriteLine("  " + error);
+            Row(table, "", error);
         }
+        AnsiConsole.Write(table);
+    }
+
+    private static void Row(Table table, string label, string value) =>
+        table.AddRow(new Text(label, new Style(decoration: Decoration.Bold)), new Text(value));
+
+    /// <summary>Keeps the last report; called concurrently by the runner's uploads.</summary>
+    private sealed class Latest : IProgress<RunProgress>
+    {
+        private RunProgress? _value;
+
+        public RunProgress? Value => Volatile.Read(ref _value);
+
+        public void Report(RunProgress value) => Volatile.Write(ref _value, value);
     }
 }

@@ -10,6 +10,8 @@ internal static class ServeCommand
     {
         var command = new Command("serve", """
             Runs the HTTP service (the default when no verb is given): intake, read-back, status and the backup schedule.
+            A status page for people is at /, Prometheus metrics at /metrics, the API documentation at /docs.
+            --urls sets where it listens (default http://127.0.0.1:8000).
             Example: respaldo serve --urls http://0.0.0.0:8000 --Backup:Destination=s3://my-bucket/records
             """)
         {
@@ -43,6 +45,7 @@ internal static class ConfigErrors
         OptionsValidationException v => "Invalid configuration:\n  " + string.Join("\n  ", v.Failures),
         InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
             => "Invalid configuration: " + m + (e.InnerException is { } inner ? " " + inner.Message : ""),
+        Spool.SpoolInUseException => e.Message,
         AggregateException a when a.InnerExceptions.Count == 1 => Describe(a.InnerExceptions[0]),
         _ => null,
     };

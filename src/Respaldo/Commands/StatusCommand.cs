@@ -13,6 +13,7 @@ internal static class StatusCommand
         var command = new Command("status", """
             Shows the backlog (pending files, bytes, oldest record), the last backup run, the next scheduled run and the destination.
             Exit codes: 0 shown, 2 invalid configuration or usage.
+            Example: respaldo status --Storage:Directory=/var/lib/respaldo/records
             Example: respaldo status --json
             """)
         {

@@ -43,11 +43,18 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
         {
             context.Response.Headers.RetryAfter = retryAfter;
         }
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var problem = new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
             ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        };
+        if (!await problems.TryWriteAsync(problem))
+        {
+            // The client's Accept header excludes JSON: answer with it anyway, as TypedResults.Problem does, since
+            // an unhandled exception here would turn a 4xx or a 507 into a bare 500.
+            await TypedResults.Problem(problem.ProblemDetails).ExecuteAsync(context);
+        }
+        return true;
     }
 }

@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Features;
 using Respaldo.Backup;
+using Respaldo.Operations;
 using Respaldo.Records;
 using Respaldo.Security;
 using Respaldo.Spool;
@@ -18,6 +20,8 @@ internal static class RespaldoHost
     /// </summary>
     private static string ContentRoot => AppContext.BaseDirectory;
 
+    public const string DefaultUrl = "http://127.0.0.1:8000";
+
     public static WebApplication BuildWebApp(string[] args, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
@@ -26,16 +30,25 @@ internal static class RespaldoHost
         builder.AddBackupSchedule();
         builder.AddHttpApi();
         builder.AddSecurity();
+        builder.AddPrometheusMetrics();
         configureServices?.Invoke(builder.Services);
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            // The default address, used only when none of --urls, Urls or ASPNETCORE_URLS gives one.
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseIntakeTelemetry();
         app.UseSecurity();
         app.MapHttpApi();
         app.MapRecords();
         app.MapBackup();
         app.MapHealth();
+        app.MapMetrics();
+        app.MapStatusPage();
         return app;
     }
 
@@ -56,6 +69,7 @@ internal static class RespaldoHost
     public static IHostApplicationBuilder AddRespaldoCore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddTelemetry();
         builder.AddSpool();
         builder.AddBackup();
         return builder;
@@ -84,6 +98,9 @@ internal static class RespaldoHost
     public static IHostApplicationBuilder AddHttpApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        // Numbers are numbers: the OpenAPI schemas then say "integer" where the web defaults would also
+        // allow a string, which the record parser rejects.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.AddRespaldoOpenApi();
         return builder;

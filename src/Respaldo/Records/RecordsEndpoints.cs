@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Respaldo.Operations;
 using Respaldo.Security;
 using Respaldo.Spool;
 
@@ -17,6 +18,7 @@ internal static class RecordsEndpoints
         var group = routes.MapGroup("").WithTags("Records").RequireApiKeyWhenRecordsProtected();
         group.MapPost("/store_data/", Store)
             .RequireIntakeRateLimit()
+            .WithIntakeTelemetry()
             .WithName("StoreRecord")
             .WithSummary("Stores one person record durably")
             .WithDescription("Answers 201 only after the record is on disk as its own JSON file. Send an Idempotency-Key header to make retries safe.")
@@ -66,7 +68,9 @@ internal static class RecordsEndpoints
             });
         }
 
-        string? key = request.Headers[IdempotencyKeyHeader];
+        // Two header lines would otherwise be joined into one comma-separated "key": reject them as ambiguous.
+        var keys = request.Headers[IdempotencyKeyHeader];
+        string? key = keys.Count == 1 ? keys[0] : keys.Count == 0 ? null : "";
         if (key is null)
         {
             var receipt = await spool.WriteAsync(record.Nombre, record.Edad, record.Profesion);
@@ -75,7 +79,7 @@ internal static class RecordsEndpoints
         if (!IdempotencyCache.IsValidKey(key))
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
-                $"The {IdempotencyKeyHeader} header must be 1 to {IdempotencyCache.MaxKeyLength} visible ASCII characters.");
+                $"Send one {IdempotencyKeyHeader} header of 1 to {IdempotencyCache.MaxKeyLength} visible ASCII characters.");
         }
         var outcome = await idempotency.GetOrWriteAsync(key, record,
             () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key));

@@ -6,6 +6,9 @@ internal sealed class SpoolFullException(string message, Exception? inner = null
 /// <summary>The spool failed to make a record durable for another reason; nothing was kept.</summary>
 internal sealed class SpoolUnavailableException(string message, Exception? inner = null) : IOException(message, inner);
 
+/// <summary>Another service process holds the spool folder.</summary>
+internal sealed class SpoolInUseException(string message, Exception inner) : Exception(message, inner);
+
 internal static class IoErrors
 {
     private const int ENOSPC = 28;

@@ -10,10 +10,35 @@ namespace Respaldo.Spool;
 internal sealed class SpoolStartup(
     RecordSpool spool, IOptions<SpoolOptions> options, ILogger<SpoolStartup> logger, TimeProvider time) : BackgroundService
 {
+    private FileStream? _serveLock;
+
     public override Task StartAsync(CancellationToken cancellationToken)
     {
+        // One service per spool folder: a second one would delete the first one's in-flight temporary files as
+        // crash debris. The OS lock is released when the process dies, so a crash never blocks a restart.
+        try
+        {
+            _serveLock = new FileStream(Path.Combine(options.Value.StatePath, "serve.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new SpoolInUseException(
+                $"Another Respaldo service is already using the spool folder {spool.Directory}; give each instance its own Storage:Directory.", e);
+        }
         Recover();
         return base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        _serveLock?.Dispose();
+    }
+
+    public override void Dispose()
+    {
+        _serveLock?.Dispose();
+        base.Dispose();
     }
 
     public void Recover()

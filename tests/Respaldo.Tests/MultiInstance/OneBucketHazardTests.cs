@@ -106,33 +106,19 @@ public sealed class OneBucketHazardTests
     }
 
     [Fact]
-    public async Task TwoInstancesMistakenlySharingOneSpoolFolderStillUploadEachRecordOnce()
+    public async Task ASecondInstanceOnTheSameSpoolFolderRefusesToStartAndTheFirstKeepsServing()
     {
-        await using var moto = await MotoServer.StartAsync(Ct);
-        var bucket = S3Setup.NewBucket();
-        await moto.CreateBucketAsync(bucket, Ct);
         using var shared = new TempFolder();
-        await using var fleet = await Fleet.StartAsync(moto, bucket, 2, settings: $"--Storage:Directory={shared.Path}");
-        var records = await fleet.PostRoundRobinAsync(0, 100, Ct);
+        await using var first = await new RespaldoApplication([$"--Storage:Directory={shared.Path}"], null).StartAsync();
+        await first.PostRecordAsync(new { nombre = "Ana", edad = 30, profesion = "Médica" });
+        await using var second = new RespaldoApplication([$"--Storage:Directory={shared.Path}"], null);
 
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 2).Select(async i =>
-        {
-            try
-            {
-                return await fleet.BackUpAsync(i, Ct);
-            }
-            catch (BackupBusyException)
-            {
-                return null; // the spool's lock was held by the other instance's run the whole time: nothing done
-            }
-        }));
+        var refused = await Assert.ThrowsAsync<SpoolInUseException>(second.StartAsync);
+        var stillServing = await first.PostRecordAsync(new { nombre = "Eva", edad = 31, profesion = "Jueza" });
 
-        var runs = outcomes.OfType<RunSummary>().ToList();
-        Assert.NotEmpty(runs);
-        Assert.All(runs, run => Assert.Equal(0, run.Failed));
-        Assert.Equal(100, runs.Sum(run => run.Uploaded)); // the OS lock kept the two runs apart
-        Assert.Empty(Directory.GetFiles(shared.Path, "*.json"));
-        Assert.Equal(records.Select(r => r.Key).Order(), (await AwsCli.ListKeysAsync(moto, bucket, ct: Ct)).Order());
+        Assert.Contains("Storage:Directory", refused.Message);
+        Assert.Equal(System.Net.HttpStatusCode.Created, stillServing.StatusCode);
+        Assert.Equal(2, Directory.GetFiles(shared.Path, "*.json").Length);
     }
 
     [Fact]

@@ -103,7 +103,7 @@ public sealed class OneBucketTests
         Assert.Equal(20, own.GetProperty("lastRun").GetProperty("uploaded").GetInt32());
 
         string SpoolContents(int i) => string.Join('\n', Directory.GetFiles(fleet[i].SpoolDirectory, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith("backup.lock", StringComparison.Ordinal)).Order()
+            .Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)).Order()
             .Select(f => f + " " + Convert.ToHexString(File.ReadAllBytes(f))));
     }
 }
