@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server, Debian's
-# Chromium for the status-page test), then `dotnet test`. moto_server and the AWS CLI are expected preinstalled
+# chromium, systemd and strace), then `dotnet test`. moto_server and the AWS CLI are expected preinstalled
 # (see README). Extra arguments go to the test runner, e.g. ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+# Debian packages: chromium (status-page browser test), systemd (systemd-analyze verify of the units),
+# strace (the published executable stays inside the unit's sandbox).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "Installing Chromium (Debian package) for the status-page browser test..."
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    echo "Installing ${missing[*]} (Debian packages) for the tests..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "Chromium is missing: sudo apt-get install chromium" >&2
+    echo "Missing for the tests: sudo apt-get install ${missing[*]}" >&2
   fi
 fi
 if [ ! -d tests/s3rver/node_modules/s3rver ]; then

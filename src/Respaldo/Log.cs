@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Path} is not a complete record (crash debris, never acknowledged); moved to {Target}")]
     public static partial void RecordQuarantined(this ILogger logger, string path, string target);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method} {Path} refused with {Status}: {Reason}")]
+    public static partial void RequestRefused(this ILogger logger, string method, string path, int status, string reason);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed with {Status}")]
     public static partial void RequestFailed(this ILogger logger, string method, string path, int status, Exception exception);
 }

@@ -30,7 +30,12 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
                 "The server failed to handle the request; see its log.", false),
         };
-        if (status >= 500)
+        if (retry)
+        {
+            // Expected under a full disk, possibly thousands of times a second: one line, no stack trace.
+            logger.RequestRefused(context.Request.Method, context.Request.Path, status, exception.Message);
+        }
+        else if (status >= 500)
         {
             logger.RequestFailed(context.Request.Method, context.Request.Path, status, exception);
         }
