@@ -155,6 +155,11 @@ count_json() { find "$1" -maxdepth 1 -name '*.json' -type f | wc -l; }
 # (Deleting small files is slow here: about 4,000 per second.)
 remove_dir() { rm -rf -- "$1"; sync; }
 
+# Intake folders are set aside (a rename) and deleted only when the run ends: on this ext4 mounted with `discard`,
+# deleting tens of thousands of files slows every sync for tens of seconds afterwards (freed blocks are trimmed
+# at later journal commits), which would be measured as the next variant's intake latency.
+retire_dir() { mkdir -p "$WORK/retired"; mv -- "$1" "$WORK/retired/"; }
+
 # wrk with bench/wrk/bench.lua; prints the BENCH_RESULT JSON object.
 run_wrk() {
     local mode=$1 conns=$2 duration=$3 url=$4 threads=$WRK_THREADS
@@ -270,7 +275,7 @@ intake_one() {
     fi
     local warm_bad; warm_bad=$("$DEBIAN_PYTHON" -c 'import json,sys; r=json.loads(sys.argv[1]); print(sum(n for s,n in r["status"].items() if not 200<=int(s)<300) + sum(r["errors"].values()))' "$warm")
     ((warm_bad == 0)) || failed="\"$warm_bad failed requests during warm-up\""
-    remove_dir "$dir"
+    retire_dir "$dir"
     emit "{\"kind\":\"intake\",\"variant\":\"$variant\",\"conns\":$conns,\"round\":$round,\"rss_kb\":$rss,\"files\":$files,\"failed\":$failed,${result#\{}"
     log "intake $variant c=$conns round $round: $(json_get "$result" rps) req/s, p99 $(json_get "$result" p99_us) µs, statuses $(json_get "$result" status)"
 }
