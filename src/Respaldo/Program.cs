@@ -10,6 +10,3 @@ root.TreatUnmatchedTokensAsErrors = false;
 root.WithSettingsHelp();
 root.SetAction((result, ct) => ServeCommand.RunAsync([.. result.UnmatchedTokens], ct));
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
-
-/// <summary>Visible to tests.</summary>
-public partial class Program;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Features;
 using Respaldo.Backup;
 using Respaldo.Operations;
 using Respaldo.Records;

@@ -10,6 +10,12 @@ internal static partial class NativeFileSystem
 {
     private const int ORdOnly = 0;
     private const int ODirectory = 0x10000; // Linux x86_64 and arm64
+    private const int OWrOnly = 0x1;
+    private const int OCreat = 0x40;
+    private const int OExcl = 0x80;
+    private const int OCloExec = 0x80000;
+    private const int OwnerReadWrite = 0x180; // 0600: records hold personal data
+    private const int EIntr = 4;
 
     /// <summary>An open descriptor on a directory, used to sync its entries (renames, deletes) or its file system.</summary>
     public sealed class DirectoryHandle : SafeHandle
@@ -53,6 +59,51 @@ internal static partial class NativeFileSystem
         }
     }
 
+    /// <summary>
+    /// Creates a file that must not exist yet (mode 0600) and writes <paramref name="content"/> to it: open, write,
+    /// close and nothing else. FileStream also takes and releases an advisory lock and stats the file, which on the
+    /// group-commit writer's hot path cost about a quarter of its time per record.
+    /// </summary>
+    public static void WriteNewFile(string path, ReadOnlySpan<byte> content)
+    {
+        var fd = Open(path, OWrOnly | OCreat | OExcl | OCloExec, OwnerReadWrite);
+        if (fd < 0)
+        {
+            throw ErrnoException("open", path);
+        }
+        try
+        {
+            while (!content.IsEmpty)
+            {
+                var written = Write(fd, content);
+                if (written < 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (errno == EIntr)
+                    {
+                        continue;
+                    }
+                    throw new IOException($"write to '{path}' failed: {new Win32Exception(errno).Message}", errno);
+                }
+                content = content[(int)written..];
+            }
+        }
+        finally
+        {
+            // close can report a deferred write error (NFS, quota); the sync that follows would report it too.
+            if (Close(fd) != 0 && content.IsEmpty)
+            {
+                throw ErrnoException("close", path);
+            }
+        }
+    }
+
+    private static IOException ErrnoException(string call, string path)
+    {
+        var errno = Marshal.GetLastPInvokeError();
+        return new IOException($"{call} of '{path}' failed: {new Win32Exception(errno).Message}", errno);
+    }
+
     /// <summary>Makes the directory's entries (a rename into it, a delete) durable.</summary>
     public static void SyncDirectory(string path)
     {
@@ -70,6 +121,14 @@ internal static partial class NativeFileSystem
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint Write(int fd, ReadOnlySpan<byte> buffer, nint count);
+
+    private static nint Write(int fd, ReadOnlySpan<byte> buffer) => Write(fd, buffer, buffer.Length);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

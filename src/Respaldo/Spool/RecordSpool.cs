@@ -43,12 +43,12 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
     public List<SpooledFile> ListPending()
     {
         var files = new List<SpooledFile>();
-        var dir = new DirectoryInfo(Directory);
-        foreach (var file in dir.EnumerateFiles("*" + RecordId.Extension))
+        var folder = Directory;
+        foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + RecordId.Extension))
         {
             if (RecordId.TryParseFileName(file.Name, out var id))
             {
-                files.Add(new SpooledFile(id, file.FullName, file.Length));
+                files.Add(new SpooledFile(id, folder, file.Length));
             }
         }
         files.Sort((a, b) => a.Id.CompareTo(b.Id));
@@ -80,4 +80,8 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
     private string PathOf(Guid id) => Path.Combine(Directory, RecordId.FileName(id));
 }
 
-internal sealed record SpooledFile(Guid Id, string Path, long Length);
+/// <summary>A record file in the spool. The folder's path is shared, not copied per file: a run lists every file.</summary>
+internal sealed record SpooledFile(Guid Id, string Folder, long Length)
+{
+    public string Path => System.IO.Path.Combine(Folder, RecordId.FileName(Id));
+}

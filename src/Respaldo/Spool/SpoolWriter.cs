@@ -24,14 +24,6 @@ internal sealed class SpoolWriter : IDisposable
     private readonly NativeFileSystem.DirectoryHandle _dirHandle;
     private readonly Thread _writer;
     private readonly Thread _syncer;
-    private readonly FileStreamOptions _createOptions = new()
-    {
-        Mode = FileMode.CreateNew,
-        Access = FileAccess.Write,
-        BufferSize = 0,
-        // Records hold personal data: readable by the service's user only.
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    };
 
     public SpoolWriter(IOptions<SpoolOptions> options, SpoolIndex index)
     {
@@ -98,10 +90,7 @@ internal sealed class SpoolWriter : IDisposable
         {
             // Write beside the final name, then rename: readers list only *.json, so no reader ever sees a
             // half-written file while the process runs. The sync that makes it durable follows per batch.
-            using (var file = new FileStream(temp, _createOptions))
-            {
-                file.Write(record.Content);
-            }
+            NativeFileSystem.WriteNewFile(temp, record.Content);
             File.Move(temp, final, overwrite: false);
         }
         catch

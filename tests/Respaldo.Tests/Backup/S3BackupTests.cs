@@ -101,7 +101,8 @@ public sealed class S3BackupTests
         Assert.Equal("Failed", lastRun.GetProperty("outcome").GetString());
         Assert.Equal(10, lastRun.GetProperty("failed").GetInt32());
         Assert.True(lastRun.GetProperty("errorsByKind").TryGetProperty("Network", out _), lastRun.ToString());
-        Assert.Contains("unreachable", lastRun.GetProperty("firstErrors").ToString());
+        // Whether the run stopped early or every file failed first depends on timing; either way it says why.
+        Assert.Matches("Connection to the destination failed|Cannot reach the destination", lastRun.GetProperty("firstErrors").ToString());
         Assert.Equal(10, status.GetProperty("pending").GetProperty("files").GetInt32());
     }
 
