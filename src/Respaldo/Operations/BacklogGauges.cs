@@ -14,9 +14,9 @@ internal sealed class BacklogGauges
     public BacklogGauges(IMeterFactory meters, SpoolIndex index, BackupState state, TimeProvider time)
     {
         var meter = meters.Create(RespaldoMetrics.MeterName);
-        meter.CreateObservableGauge("respaldo.spool.files", () => index.Snapshot().Files, "{file}",
+        meter.CreateObservableGauge("respaldo.spool.files", () => index.Files, "{file}",
             "Record files waiting in the spool for a backup.");
-        meter.CreateObservableGauge("respaldo.spool.bytes", () => index.Snapshot().Bytes, "By",
+        meter.CreateObservableGauge("respaldo.spool.bytes", () => index.Bytes, "By",
             "Bytes of record files waiting in the spool.");
         meter.CreateObservableGauge("respaldo.spool.oldest_age", () => OldestAge(index, time), "s",
             "Age of the oldest record waiting in the spool; 0 when the spool is empty.");

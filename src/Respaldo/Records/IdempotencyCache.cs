@@ -60,8 +60,6 @@ internal sealed class IdempotencyCache(IOptions<IntakeOptions> options, TimeProv
         }
     }
 
-    public int Count => _entries.Count;
-
     private void SweepNowAndThen()
     {
         if (Interlocked.Increment(ref _writesSinceSweep) % 1024 != 0)

@@ -7,12 +7,13 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
 {
     private readonly SpoolOptions _options = options.Value;
 
-    public string Directory => _options.FullPath;
+    /// <summary>The spool folder's full path, resolved once against the working directory at start.</summary>
+    public string Directory { get; } = options.Value.FullPath;
 
     /// <summary>Returns once the record is durable on disk as <c>{id}.json</c>.</summary>
     public async Task<Receipt> WriteAsync(string nombre, int edad, string profesion, string? idempotencyKey = null)
     {
-        if (_options.MaxBytes > 0 && index.Snapshot().Bytes >= _options.MaxBytes)
+        if (_options.MaxBytes > 0 && index.Bytes >= _options.MaxBytes)
         {
             throw new SpoolFullException($"The spool quota (Storage:MaxBytes = {_options.MaxBytes}) is used up.");
         }

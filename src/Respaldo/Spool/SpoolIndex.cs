@@ -54,6 +54,20 @@ internal sealed class SpoolIndex
         }
     }
 
+    /// <summary>Pending bytes alone, without working out the oldest record: the quota check runs on every intake request.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public int Files
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _files.Count;
+            }
+        }
+    }
+
     public Backlog Snapshot()
     {
         lock (_gate)

@@ -145,6 +145,26 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
+    public async Task TheRunningServicesStatusReflectsABackupThatCronRanInAnotherProcess()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await app.PostRecordAsync(new { nombre = $"Persona {i}", edad = 20 + i, profesion = "Enfermera" });
+        }
+        var before = JsonDocument.Parse(await app.Client.GetStringAsync("/status", Ct)).RootElement;
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(app.Root.Path,
+            ["backup", $"--Storage:Directory={app.SpoolDirectory}", $"--Backup:Destination={app.BackupDirectory}"]);
+        var after = JsonDocument.Parse(await app.Client.GetStringAsync("/status", Ct)).RootElement;
+
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Equal(3, before.GetProperty("pending").GetProperty("files").GetInt32());
+        Assert.Equal(0, after.GetProperty("pending").GetProperty("files").GetInt32());
+        Assert.Equal("command", after.GetProperty("lastRun").GetProperty("trigger").GetString());
+    }
+
+    [Fact]
     public async Task StatusVerbPrintsTheBacklogAsTextAndJson()
     {
         await using var app = await new RespaldoApplication().StartAsync();
