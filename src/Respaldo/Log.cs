@@ -26,6 +26,9 @@ internal static partial class BackupLog
     [LoggerMessage(Level = LogLevel.Information, Message = "Backup run {RunId} finished: {Outcome}; {Uploaded} uploaded, {Failed} failed, {Skipped} skipped, {Bytes} bytes in {Seconds} s")]
     public static partial void BackupFinished(this ILogger logger, string runId, Backup.RunOutcome outcome, int uploaded, int failed, int skipped, long bytes, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backing up {Path} failed ({Kind}): {Error}")]
+    public static partial void BackupUnitFailed(this ILogger logger, string path, Backup.ErrorKind kind, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup run {RunId}: {Error}")]
     public static partial void BackupFileFailed(this ILogger logger, string runId, string error);
 
@@ -46,6 +49,9 @@ internal static partial class BackupLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled backup failed; the files stay spooled and the next run retries them")]
     public static partial void ScheduledRunFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restore run {RunId}: {Error}")]
+    public static partial void RestoreFailed(this ILogger logger, string runId, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restore run {RunId} finished: {Outcome}; {Restored} restored, {Failed} failed, {Skipped} already present, into {Into}")]
     public static partial void RestoreFinished(this ILogger logger, string runId, Backup.RunOutcome outcome, int restored, int failed, int skipped, string into);

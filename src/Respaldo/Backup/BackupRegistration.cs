@@ -28,7 +28,9 @@ internal static class BackupRegistration
             return S3Location.CreateClient(options, S3Location.ResolveEndpoint(options));
         });
         builder.Services.AddSingleton(CreateDestination);
-        builder.Services.AddSingleton<IBackedUpRecordSource>(sp => sp.GetRequiredService<IBackupDestination>());
+        builder.Services.AddSingleton<RecordLayout>();
+        builder.Services.AddSingleton<BackupLayouts>();
+        builder.Services.AddSingleton<IBackedUpRecordSource>(sp => sp.GetRequiredService<BackupLayouts>());
         builder.Services.AddSingleton<BackupRunner>();
         builder.Services.AddSingleton<RestoreRunner>();
         builder.Services.AddSingleton<BackupStatus>();

@@ -8,22 +8,26 @@ namespace Respaldo.Backup;
 
 /// <summary>
 /// One backup run: takes the list of complete record files at its start (files written later wait for the next
-/// run), uploads them oldest first with bounded concurrency and retries, and deletes each local file only after
-/// the destination proved it holds the same bytes. A file that still fails stays for the next run; one failing
-/// file never stops the others. A killed run loses nothing: its files are still spooled, and uploading them
-/// again writes identical bytes to the same keys.
+/// run), has the layout pack them into upload units (one file each, or bundles), uploads the units with bounded
+/// concurrency and retries, and deletes each local file only after the destination proved it holds the object
+/// that contains it — here, in one place, for every layout. A unit that still fails keeps its files for the next
+/// run; one failing file or unit never stops the others, and any exception but cancellation is counted as that
+/// unit's failure. A killed run loses nothing: its files are still spooled, and uploading them again writes
+/// identical bytes to the same keys (the bundle layout fixes its units durably before uploading them).
 /// </summary>
 internal sealed class BackupRunner(
-    RecordSpool spool, IBackupDestination destination, BackupState state, IOptions<BackupOptions> options,
+    RecordSpool spool, IBackupDestination destination, BackupLayouts layouts, BackupState state, IOptions<BackupOptions> options,
     IOptions<SpoolOptions> spoolOptions, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
 {
     private readonly BackupOptions _options = options.Value;
+    private readonly IBackupLayout _layout = layouts.Active;
 
     public string Destination => destination.Description;
 
-    /// <summary>What a run would do now: each spooled file and the key it would go to. Changes nothing.</summary>
-    public IEnumerable<(SpooledFile File, string Key)> Plan() =>
-        spool.ListPending().Select(f => (f, KeyLayout.KeyFor(destination.Prefix, f.Id)));
+    public string Layout => _layout.Name;
+
+    /// <summary>What a run would do now: each object it would write. Changes nothing.</summary>
+    public IEnumerable<PlannedObject> Plan() => _layout.Plan(spool.ListPending());
 
     /// <exception cref="BackupBusyException">Another run (in any process) kept the lock past <see cref="BackupOptions.LockTimeout"/>.</exception>
     public async Task<RunSummary> RunAsync(string trigger, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
@@ -36,22 +40,23 @@ internal sealed class BackupRunner(
         var startedAt = time.GetUtcNow();
         logger.BackupStarted(runId, trigger, destination.Description);
 
-        var files = spool.ListPending();
-        var tally = new Tally(files.Count, progress, metrics);
+        var units = _layout.Pack(spool.ListPending()).ToList();
+        var tally = new RunTally(units.Sum(u => u.Files.Count), progress, metrics);
+        var reader = new SpoolFileReader(spool, tally, logger);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            await Parallel.ForEachAsync(files,
-                new ParallelOptions { MaxDegreeOfParallelism = _options.Concurrency, CancellationToken = abort.Token },
-                async (file, token) => await BackUpOneAsync(file, tally, abort, token));
+            await Parallel.ForEachAsync(units,
+                new ParallelOptions { MaxDegreeOfParallelism = _layout.UnitsInFlight, CancellationToken = abort.Token },
+                async (unit, token) => await BackUpUnitAsync(unit, reader, tally, abort, token));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             // Stopped early because the destination kept failing; the files not tried stay spooled.
-            tally.Abandon(files.Count, $"Stopped after {_options.AbortAfterConsecutiveFailures} files in a row failed; the destination looks unreachable.");
+            tally.Abandon($"Stopped after {_options.AbortAfterConsecutiveFailures} uploads in a row failed; the destination looks unreachable.");
         }
 
-        var summary = tally.ToSummary(runId, trigger, destination.Description, startedAt, time.GetUtcNow());
+        var summary = tally.ToSummary(runId, trigger, destination.Description, _layout.Name, startedAt, time.GetUtcNow());
         state.Update(s => s.WithRun(summary));
         metrics.BackupRunFinished(summary);
         RespaldoTracing.Finish(activity, summary);
@@ -63,78 +68,89 @@ internal sealed class BackupRunner(
         return summary;
     }
 
-    private async Task BackUpOneAsync(SpooledFile file, Tally tally, CancellationTokenSource abort, CancellationToken ct)
+    private async Task BackUpUnitAsync(UploadUnit unit, ISpoolFileReader reader, RunTally tally, CancellationTokenSource abort, CancellationToken ct)
     {
-        byte[] bytes;
+        PreparedUnit? prepared;
         try
         {
-            bytes = await File.ReadAllBytesAsync(file.Path, ct);
+            prepared = await _layout.PrepareAsync(unit, reader, ct);
         }
-        catch (FileNotFoundException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            tally.Skip(); // removed since the listing (e.g. restored elsewhere by hand): nothing to back up
+            var failure = e as BackupException ?? new BackupException(ErrorKind.LocalIo, $"Preparing the upload of {unit.Files.Count} file(s) failed: {e.Message}", e);
+            logger.BackupUnitFailed(unit.Files.Count > 0 ? unit.Files[0].Path : spool.Directory, failure.Kind, failure.Message);
+            tally.Fail(unit.Files.Select(f => f.Id), failure);
             return;
         }
-        catch (IOException e)
+        if (prepared is null)
         {
-            tally.Fail(file.Id, new BackupException(ErrorKind.LocalIo, $"Reading {file.Path} failed: {e.Message}", e));
-            return;
-        }
-        if (RecordJson.TryParse(bytes)?.Id != file.Id)
-        {
-            // Never upload something that is not a complete record: it is crash debris of a write that was
-            // never acknowledged. Keep it aside for a person to look at.
-            var target = spool.Quarantine(file.Path);
-            logger.RecordQuarantined(file.Path, target);
-            tally.Skip(ErrorKind.Corrupt);
             return;
         }
 
-        var sha256 = SHA256.HashData(bytes);
-        var key = KeyLayout.KeyFor(destination.Prefix, file.Id);
-        using var upload = RespaldoTracing.StartUpload(key, bytes.Length);
-        for (var attempt = 1; ; attempt++)
+        if (!prepared.AlreadyStored)
+        {
+            using var upload = RespaldoTracing.StartUpload(prepared.Key, prepared.Body.Length);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await UploadTimedAsync(prepared, ct);
+                    break;
+                }
+                catch (BackupException e) when (e.IsTransient && attempt < _options.MaxAttempts)
+                {
+                    tally.Retried(e.Kind);
+                    await Task.Delay(Backoff(attempt), time, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    var failure = e as BackupException ?? S3Errors.Classify(e);
+                    RespaldoTracing.Failed(upload, failure);
+                    if (tally.Fail(prepared.Files.Select(f => f.Id), failure) >= _options.AbortAfterConsecutiveFailures)
+                    {
+                        await abort.CancelAsync();
+                    }
+                    return;
+                }
+            }
+        }
+
+        // Only now: the destination proved it holds the object with exactly these files' bytes.
+        var deleted = 0;
+        foreach (var file in prepared.Files)
         {
             try
             {
-                await UploadTimedAsync(key, bytes, sha256, ct);
-                break;
-            }
-            catch (BackupException e) when (e.IsTransient && attempt < _options.MaxAttempts)
-            {
-                tally.Retried(e.Kind);
-                await Task.Delay(Backoff(attempt), time, ct);
+                spool.Delete(file);
+                deleted++;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                var failure = e as BackupException ?? S3Errors.Classify(e);
-                RespaldoTracing.Failed(upload, failure);
-                if (tally.Fail(file.Id, failure) >= _options.AbortAfterConsecutiveFailures)
-                {
-                    await abort.CancelAsync();
-                }
-                return;
+                logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
+                tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e));
             }
         }
-
-        try
+        tally.Uploaded(deleted, prepared.RecordBytes, prepared.AlreadyStored ? 0 : prepared.Body.Length);
+        if (deleted == prepared.Files.Count)
         {
-            // Only now: the destination proved it holds exactly these bytes under this key.
-            spool.Delete(file);
-            tally.Uploaded(bytes.Length);
-        }
-        catch (IOException e)
-        {
-            tally.Fail(file.Id, new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it will be uploaded again): {e.Message}", e));
+            try
+            {
+                _layout.Complete(prepared);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Harmless: the next run finds the unit's files gone, proves the object stored and completes it then.
+                logger.BackupUnitFailed(prepared.Manifest ?? prepared.Key, ErrorKind.LocalIo, e.Message);
+            }
         }
     }
 
-    private async Task UploadTimedAsync(string key, byte[] bytes, byte[] sha256, CancellationToken ct)
+    private async Task UploadTimedAsync(PreparedUnit unit, CancellationToken ct)
     {
         var started = time.GetTimestamp();
         try
         {
-            await destination.UploadAsync(key, bytes, sha256, ct);
+            await destination.UploadAsync(unit.Key, unit.Body, unit.Sha256, unit.ContentType, ct);
         }
         finally
         {
@@ -147,89 +163,6 @@ internal sealed class BackupRunner(
     {
         var ceiling = Math.Min(_options.RetryMaxDelay.TotalMilliseconds, _options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
         return TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
-    }
-
-    /// <summary>Counts shared by the concurrent uploads of one run.</summary>
-    private sealed class Tally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics)
-    {
-        private const int MaxErrorsKept = 10;
-        private readonly ConcurrentDictionary<string, int> _errors = new();
-        private readonly ConcurrentQueue<string> _firstErrors = new();
-        private int _uploaded, _failed, _skipped, _consecutiveFailures;
-        private long _bytes;
-
-        public void Uploaded(long bytes)
-        {
-            Interlocked.Increment(ref _uploaded);
-            Interlocked.Add(ref _bytes, bytes);
-            Interlocked.Exchange(ref _consecutiveFailures, 0);
-            metrics.FileUploaded(bytes);
-            Report();
-        }
-
-        public void Skip(ErrorKind? kind = null)
-        {
-            Interlocked.Increment(ref _skipped);
-            if (kind is { } k)
-            {
-                Count(k.ToString());
-            }
-            Report();
-        }
-
-        public void Retried(ErrorKind kind) => Count("retried-" + kind);
-
-        /// <returns>How many files in a row have failed now.</returns>
-        public int Fail(Guid id, BackupException error)
-        {
-            Interlocked.Increment(ref _failed);
-            Count(error.Kind.ToString());
-            metrics.FilesFailed(error.Kind);
-            Keep($"{id}: {error.Kind}: {error.Message}");
-            Report();
-            return Interlocked.Increment(ref _consecutiveFailures);
-        }
-
-        public void Abandon(int total, string reason)
-        {
-            var untried = total - _uploaded - _failed - _skipped;
-            if (untried > 0)
-            {
-                Interlocked.Add(ref _failed, untried);
-                _errors.AddOrUpdate(ErrorKind.Aborted.ToString(), untried, (_, n) => n + untried);
-                metrics.FilesFailed(ErrorKind.Aborted, untried);
-            }
-            Keep(reason);
-        }
-
-        public RunSummary ToSummary(string runId, string trigger, string destination, DateTimeOffset started, DateTimeOffset finished) => new()
-        {
-            RunId = runId,
-            Trigger = trigger,
-            Destination = destination,
-            StartedAt = started,
-            FinishedAt = finished,
-            Files = files,
-            Uploaded = _uploaded,
-            Failed = _failed,
-            Skipped = _skipped,
-            Bytes = _bytes,
-            Outcome = _failed == 0 ? RunOutcome.Succeeded : _uploaded > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
-            ErrorsByKind = new(_errors.OrderBy(e => e.Key, StringComparer.Ordinal)),
-            FirstErrors = [.. _firstErrors],
-        };
-
-        private void Count(string kind) => _errors.AddOrUpdate(kind, 1, (_, n) => n + 1);
-
-        private void Keep(string error)
-        {
-            if (_firstErrors.Count < MaxErrorsKept)
-            {
-                _firstErrors.Enqueue(error);
-            }
-        }
-
-        private void Report() => progress?.Report(new RunProgress(files, _uploaded, _failed, _skipped, Interlocked.Read(ref _bytes)));
     }
 }
 

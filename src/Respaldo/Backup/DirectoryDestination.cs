@@ -6,18 +6,11 @@ namespace Respaldo.Backup;
 
 /// <summary>
 /// A local directory as the backup destination (the embedded default, so the whole flow works without a cloud
-/// account). Same key layout as S3; each object's SHA-256 is kept beside it in <c>{key}.sha256</c>.
+/// account). Same keys as S3, as paths under the root; each object's SHA-256 is kept beside it in <c>{key}.sha256</c>.
 /// </summary>
 internal sealed class DirectoryDestination(string root) : IBackupDestination
 {
     private const string ChecksumSuffix = ".sha256";
-    private static readonly FileStreamOptions CreateOptions = new()
-    {
-        Mode = FileMode.Create,
-        Access = FileAccess.Write,
-        BufferSize = 0,
-        UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-    };
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -25,17 +18,16 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
 
     public string Prefix => "";
 
-    public Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, CancellationToken ct)
+    public Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, string contentType, CancellationToken ct)
     {
         var path = PathOf(key);
         try
         {
-            var folder = Path.GetDirectoryName(path)!;
-            SpoolFolder.CreatePrivate(folder);
-            // Checksum first: an object never exists without the checksum that proves it.
-            WriteDurably(path + ChecksumSuffix, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha256)));
-            WriteDurably(path, body.Span);
-            NativeFileSystem.SyncDirectory(folder);
+            // Checksum first: an object never exists without the checksum that proves it. DurableFile fsyncs the
+            // data, the rename and every folder it had to create, so once this returns the object survives a crash
+            // and the caller may delete its source.
+            DurableFile.Write(path + ChecksumSuffix, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha256)));
+            DurableFile.Write(path, body.Span);
             var stored = File.ReadAllBytes(path);
             if (!SHA256.HashData(stored).AsSpan().SequenceEqual(sha256))
             {
@@ -47,26 +39,6 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
             throw new BackupException(ErrorKind.DestinationIo, $"Writing {path} failed: {e.Message}", e);
         }
         return Task.CompletedTask;
-    }
-
-    /// <summary>Temporary name, flush to disk, rename: the destination never holds a partial object.</summary>
-    private static void WriteDurably(string path, ReadOnlySpan<byte> bytes)
-    {
-        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + SpoolFolder.TempExtension;
-        try
-        {
-            using (var file = new FileStream(temp, CreateOptions))
-            {
-                file.Write(bytes);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
     }
 
     public async Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct)
@@ -85,18 +57,22 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
         return bytes;
     }
 
-    public Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct) => DownloadVerifiedAsync(KeyLayout.KeyFor(Prefix, id), ct);
-
     public async IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {
+        // A key prefix ends at a folder boundary ("…/2026/11/30/") or is the whole prefix; list that folder's tree.
         var start = PathOf(keyPrefix.TrimEnd('/'));
         if (!Directory.Exists(start))
         {
             yield break;
         }
-        foreach (var file in Directory.EnumerateFiles(start, "*" + RecordId.Extension, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(start, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(ChecksumSuffix, StringComparison.Ordinal) || DurableFile.IsTemporary(name))
+            {
+                continue;
+            }
             yield return Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
         }
         await Task.CompletedTask;

@@ -1,12 +1,11 @@
-using Respaldo.Records;
-
 namespace Respaldo.Backup;
 
 /// <summary>
-/// Where backed-up records go: an S3 bucket or a local directory. Both use the same key layout and the same
-/// run logic; a destination only moves bytes and proves what it stored.
+/// Where backed-up objects go: an S3 bucket or a local directory. A destination is transport only: it stores bytes
+/// under a key and proves what it stored, reads them back checked against their stored checksum, and lists keys.
+/// Which objects exist and what they hold is the layout's business (<see cref="IBackupLayout"/>).
 /// </summary>
-internal interface IBackupDestination : IBackedUpRecordSource
+internal interface IBackupDestination
 {
     /// <summary>A description for people and logs, never containing credentials.</summary>
     string Description { get; }
@@ -15,11 +14,12 @@ internal interface IBackupDestination : IBackedUpRecordSource
 
     /// <summary>Stores <paramref name="body"/> under <paramref name="key"/> and returns only once it verified what landed.</summary>
     /// <exception cref="BackupException">The upload failed or what landed differs; <see cref="BackupException.Kind"/> says why.</exception>
-    Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, CancellationToken ct);
+    Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, string contentType, CancellationToken ct);
 
     /// <summary>The object's bytes, checked against the checksum stored with it; null when there is no such object.</summary>
     Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct);
 
+    /// <summary>Every object key under <paramref name="keyPrefix"/> (checksum sidecars and temporary files excluded).</summary>
     IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, CancellationToken ct);
 }
 

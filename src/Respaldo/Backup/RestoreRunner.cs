@@ -1,14 +1,17 @@
-using System.Security.Cryptography;
+using System.Runtime.CompilerServices;
 using Respaldo.Operations;
 using Respaldo.Spool;
 
 namespace Respaldo.Backup;
 
 /// <summary>
-/// Downloads backed-up records into a folder under their file names, verifying each against the checksum
-/// stored with it, and never overwriting an existing file that differs.
+/// Brings backed-up records back as files in a folder under their file names: every layout lists its objects for the
+/// requested days (or finds the one id), each object is verified against its stored checksum and unpacked, and each
+/// record is written durably (DurableFile: unique temporary name removed on any failure, data and folder fsynced), never
+/// overwriting an existing file that differs. Every error is that object's or that record's alone: counted by kind, and
+/// the restore goes on. A temporary file left by a killed restore has a unique name and never blocks a later one.
 /// </summary>
-internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider time, ILogger<RestoreRunner> logger, RespaldoMetrics metrics)
+internal sealed class RestoreRunner(IBackupDestination destination, BackupLayouts layouts, TimeProvider time, ILogger<RestoreRunner> logger, RespaldoMetrics metrics)
 {
     public const string Trigger = "restore";
 
@@ -18,38 +21,63 @@ internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider
         var runId = Guid.CreateVersion7().ToString("N")[^12..];
         using var activity = RespaldoTracing.StartRun("restore", runId, Trigger, destination.Description);
         using var logScope = logger.BeginRunScope(runId);
-        SpoolFolder.CreatePrivate(request.Into);
-        int files = 0, restored = 0, failed = 0, skipped = 0;
-        long bytes = 0;
-        var errors = new Dictionary<string, int>();
-        var firstErrors = new List<string>();
-
-        await foreach (var key in KeysAsync(request, ct))
+        var tally = new Counts();
+        try
         {
-            files++;
+            SpoolFolder.CreatePrivate(request.Into);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            tally.Fail(request.Into, new BackupException(ErrorKind.LocalIo, $"Cannot create {request.Into}: {e.Message}", e));
+        }
+
+        if (tally.Failed == 0 && request.Id is { } only)
+        {
+            // One id: whichever layout holds it (a destination may hold both), found without listing.
+            tally.Files++;
             try
             {
-                switch (await RestoreOneAsync(key, request.Into, ct))
-                {
-                    case long written:
-                        restored++;
-                        bytes += written;
-                        break;
-                    default:
-                        skipped++; // already there with identical bytes
-                        break;
-                }
+                var bytes = await layouts.TryReadAsync(only, ct)
+                    ?? throw new BackupException(ErrorKind.NotFound, $"Record {only} is not in {destination.Description}.");
+                tally.Objects++;
+                Restore(only, bytes, request.Into, tally);
             }
-            catch (BackupException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                failed++;
-                errors[e.Kind.ToString()] = errors.GetValueOrDefault(e.Kind.ToString()) + 1;
-                if (firstErrors.Count < 10)
+                tally.Fail(only.ToString(), e as BackupException ?? new BackupException(ErrorKind.LocalIo, e.Message, e));
+            }
+            progress?.Report(new RunProgress(tally.Files, tally.Restored, tally.Failed, tally.Skipped, tally.Bytes));
+        }
+        else if (tally.Failed == 0)
+        {
+            await foreach (var (layout, key) in ObjectsAsync(request, tally, ct))
+            {
+                IReadOnlyList<(Guid Id, ReadOnlyMemory<byte> Bytes)> records;
+                try
                 {
-                    firstErrors.Add($"{key}: {e.Kind}: {e.Message}");
+                    records = await layout.UnpackAsync(key, ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    tally.Files++;
+                    tally.Fail(key, e as BackupException ?? new BackupException(ErrorKind.Corrupt, $"Reading {key} failed: {e.Message}", e));
+                    continue;
+                }
+                foreach (var (id, bytes) in records.Where(r => request.Wants(r.Id)))
+                {
+                    tally.Files++;
+                    try
+                    {
+                        Restore(id, bytes.Span, request.Into, tally);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        tally.Fail(Path.Combine(request.Into, RecordId.FileName(id)),
+                            e as BackupException ?? new BackupException(ErrorKind.LocalIo, $"Writing {RecordId.FileName(id)} failed: {e.Message}", e));
+                    }
+                    progress?.Report(new RunProgress(tally.Files, tally.Restored, tally.Failed, tally.Skipped, tally.Bytes));
                 }
             }
-            progress?.Report(new RunProgress(files, restored, failed, skipped, bytes));
         }
 
         var summary = new RunSummary
@@ -59,79 +87,98 @@ internal sealed class RestoreRunner(IBackupDestination destination, TimeProvider
             Destination = destination.Description,
             StartedAt = startedAt,
             FinishedAt = time.GetUtcNow(),
-            Files = files,
-            Uploaded = restored,
-            Failed = failed,
-            Skipped = skipped,
-            Bytes = bytes,
-            Outcome = failed == 0 ? RunOutcome.Succeeded : restored > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
-            ErrorsByKind = errors,
-            FirstErrors = firstErrors,
+            Files = tally.Files,
+            Uploaded = tally.Restored,
+            Failed = tally.Failed,
+            Skipped = tally.Skipped,
+            Bytes = tally.Bytes,
+            Objects = tally.Objects,
+            Outcome = tally.Failed == 0 ? RunOutcome.Succeeded : tally.Restored > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
+            ErrorsByKind = tally.Errors,
+            FirstErrors = tally.FirstErrors,
         };
-        logger.RestoreFinished(runId, summary.Outcome, restored, failed, skipped, request.Into);
+        foreach (var error in summary.FirstErrors)
+        {
+            logger.RestoreFailed(runId, error);
+        }
+        logger.RestoreFinished(runId, summary.Outcome, tally.Restored, tally.Failed, tally.Skipped, request.Into);
         metrics.RestoreRunFinished(summary);
         RespaldoTracing.Finish(activity, summary);
         return summary;
     }
 
-    /// <returns>The bytes written, or null when an identical file was already there.</returns>
-    private async Task<long?> RestoreOneAsync(string key, string into, CancellationToken ct)
+    private static void Restore(Guid id, ReadOnlySpan<byte> body, string into, Counts tally)
     {
-        var body = await destination.DownloadVerifiedAsync(key, ct)
-            ?? throw new BackupException(ErrorKind.NotFound, $"{key} is not in {destination.Description}.");
-        if (!KeyLayout.TryParseKey(key, out var id) || RecordJson.TryParse(body)?.Id != id)
-        {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} is not a complete record with the id its name says.");
-        }
         var target = Path.Combine(into, RecordId.FileName(id));
         if (File.Exists(target))
         {
-            var existing = await File.ReadAllBytesAsync(target, ct);
-            return SHA256.HashData(existing).AsSpan().SequenceEqual(SHA256.HashData(body))
-                ? null
-                : throw new BackupException(ErrorKind.Conflict, $"{target} exists with different content; it was left as it is.");
+            if (!File.ReadAllBytes(target).AsSpan().SequenceEqual(body))
+            {
+                throw new BackupException(ErrorKind.Conflict, $"{target} exists with different content; it was left as it is.");
+            }
+            tally.Skipped++; // already there with identical bytes
+            return;
         }
-        var temp = Path.Combine(into, SpoolFolder.TempName(id));
-        await using (var file = new FileStream(temp, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            await file.WriteAsync(body, ct);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, target, overwrite: false);
-        return body.Length;
+        // overwrite: false, so a file created meanwhile (or a folder in its place) is never replaced.
+        DurableFile.Write(target, body, overwrite: false);
+        tally.Restored++;
+        tally.Bytes += body.Length;
     }
 
-    private async IAsyncEnumerable<string> KeysAsync(RestoreRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The objects to unpack, with the layout that reads them; a failing listing is counted and the others go on.</summary>
+    private async IAsyncEnumerable<(IBackupLayout Layout, string Key)> ObjectsAsync(RestoreRequest request, Counts tally, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (request.Id is { } id)
+        foreach (var layout in layouts.Readers)
         {
-            yield return KeyLayout.KeyFor(destination.Prefix, id);
-            yield break;
-        }
-        var from = request.From ?? DateOnly.MinValue;
-        var to = request.To ?? DateOnly.MaxValue;
-        // A bounded range is listed day by day, so restoring one week of a ten-year bucket lists one week.
-        IEnumerable<string> prefixes = request.From is { } f && request.To is { } t && t.DayNumber - f.DayNumber <= 400
-            ? Enumerable.Range(0, t.DayNumber - f.DayNumber + 1).Select(d => KeyLayout.DayPrefix(destination.Prefix, f.AddDays(d)))
-            : [destination.Prefix.Length == 0 ? "" : destination.Prefix + "/"];
-        foreach (var prefix in prefixes)
-        {
-            await foreach (var key in destination.ListKeysAsync(prefix, ct))
+            var keys = new List<string>();
+            try
             {
-                if (KeyLayout.TryParseKey(key, out var keyId)
-                    && DateOnly.FromDateTime(RecordId.Timestamp(keyId).UtcDateTime) is var day && day >= from && day <= to)
+                await foreach (var key in layout.ListObjectsAsync(request.From, request.To, ct))
                 {
-                    yield return key;
+                    keys.Add(key);
                 }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                tally.Fail($"the {layout.Name} listing", e as BackupException ?? new BackupException(ErrorKind.DestinationIo, e.Message, e));
+            }
+            foreach (var key in keys)
+            {
+                tally.Objects++;
+                yield return (layout, key);
+            }
+        }
+    }
+
+    private sealed class Counts
+    {
+        public int Files, Restored, Failed, Skipped, Objects;
+        public long Bytes;
+        public Dictionary<string, int> Errors { get; } = [];
+        public List<string> FirstErrors { get; } = [];
+
+        public void Fail(string what, BackupException e)
+        {
+            Failed++;
+            Errors[e.Kind.ToString()] = Errors.GetValueOrDefault(e.Kind.ToString()) + 1;
+            if (FirstErrors.Count < 10)
+            {
+                FirstErrors.Add($"{what}: {e.Kind}: {e.Message}");
             }
         }
     }
 }
 
 /// <summary>Which records to restore, and where to. Dates are UTC receipt days, both ends included.</summary>
-internal sealed record RestoreRequest(string Into, DateOnly? From = null, DateOnly? To = null, Guid? Id = null);
+internal sealed record RestoreRequest(string Into, DateOnly? From = null, DateOnly? To = null, Guid? Id = null)
+{
+    public bool Wants(Guid id)
+    {
+        if (Id is { } only)
+        {
+            return id == only;
+        }
+        var day = DateOnly.FromDateTime(RecordId.Timestamp(id).UtcDateTime);
+        return day >= (From ?? DateOnly.MinValue) && day <= (To ?? DateOnly.MaxValue);
+    }
+}

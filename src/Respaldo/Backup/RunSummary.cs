@@ -16,6 +16,12 @@ internal sealed record RunSummary
     public int Failed { get; init; }
     public int Skipped { get; init; }
     public long Bytes { get; init; }
+    /// <summary>The layout the run wrote (<c>Record</c> or <c>Bundle</c>); empty for restores and older saved runs.</summary>
+    public string Layout { get; init; } = "";
+    /// <summary>Objects written and verified: one per record, or one per bundle.</summary>
+    public int Objects { get; init; }
+    /// <summary>Bytes of those objects (compressed, for bundles).</summary>
+    public long ObjectBytes { get; init; }
     public double Seconds => Math.Round((FinishedAt - StartedAt).TotalSeconds, 3);
     public Dictionary<string, int> ErrorsByKind { get; init; } = [];
     public List<string> FirstErrors { get; init; } = [];
@@ -25,6 +31,7 @@ internal sealed record RunSummary
     public string ToText() =>
         $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Files} files, "
         + $"{Bytes} bytes in {Seconds:0.###} s"
+        + (Layout == "Bundle" ? $", as {Objects} bundles of {ObjectBytes} bytes" : "")
         + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
 }
 

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Respaldo.Backup;
 
-/// <summary>An S3 bucket (AWS or any S3-compatible store) as the backup destination.</summary>
+/// <summary>An S3 bucket (AWS or any S3-compatible store) as the backup destination: verified puts, checked gets, listing.</summary>
 internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<BackupOptions> options) : IBackupDestination
 {
     public const string Sha256MetadataKey = "sha256";
@@ -17,7 +17,7 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
 
     public string Prefix => location.Prefix;
 
-    public async Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, CancellationToken ct)
+    public async Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, string contentType, CancellationToken ct)
     {
         var md5 = MD5.HashData(body.Span);
         var request = new PutObjectRequest
@@ -25,7 +25,7 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
             BucketName = location.Bucket,
             Key = key,
             InputStream = new ReadOnlyMemoryStream(body),
-            ContentType = "application/json",
+            ContentType = contentType,
             // The store checks this checksum against the bytes it receives and rejects a mismatch.
             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
             AutoCloseStream = true,
@@ -135,8 +135,6 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
         }
         return got.Body;
     }
-
-    public Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct) => DownloadVerifiedAsync(KeyLayout.KeyFor(Prefix, id), ct);
 
     public async IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -48,13 +48,17 @@ internal static class BackupCommand
     {
         var count = 0;
         long bytes = 0;
-        foreach (var (file, key) in runner.Plan())
+        var objects = 0;
+        foreach (var planned in runner.Plan())
         {
-            Console.WriteLine($"{file.Path} -> {key} ({file.Length} bytes)");
-            count++;
-            bytes += file.Length;
+            Console.WriteLine(planned.Source is { } source
+                ? $"{source} -> {planned.Key} ({planned.Bytes} bytes)"
+                : $"{planned.Records} files -> {planned.Key} ({planned.Bytes} bytes)");
+            objects++;
+            count += planned.Records;
+            bytes += planned.Bytes;
         }
-        Console.WriteLine($"Dry run: {count} files, {bytes} bytes would be uploaded to {runner.Destination}. Nothing was changed.");
+        Console.WriteLine($"Dry run: {count} files, {bytes} bytes would be uploaded to {runner.Destination} as {objects} objects ({runner.Layout} layout). Nothing was changed.");
         return ExitCodes.Success;
     }
 }

@@ -26,6 +26,8 @@ internal sealed class RespaldoMetrics
     private readonly Counter<long> _filesFailed;
     private readonly Counter<long> _bytesUploaded;
     private readonly Histogram<double> _uploadDuration;
+    private readonly Counter<long> _objectsUploaded;
+    private readonly Counter<long> _objectBytesUploaded;
     private readonly Counter<long> _restoreRuns;
     private readonly Counter<long> _filesRestored;
     private readonly Counter<long> _restoreFilesFailed;
@@ -48,6 +50,10 @@ internal sealed class RespaldoMetrics
         _filesFailed = meter.CreateCounter<long>("respaldo.backup.files.failed", "{file}",
             "Record files a run could not back up (they stay spooled), by error kind.");
         _bytesUploaded = meter.CreateCounter<long>("respaldo.backup.uploaded", "By", "Bytes of record files uploaded and verified.");
+        _objectsUploaded = meter.CreateCounter<long>("respaldo.backup.objects.uploaded", "{object}",
+            "Objects written and verified at the destination: one per record in the Record layout, one per bundle in the Bundle layout.");
+        _objectBytesUploaded = meter.CreateCounter<long>("respaldo.backup.objects.uploaded.size", "By",
+            "Bytes of objects written and verified (compressed, for bundles).");
         _uploadDuration = meter.CreateHistogram("respaldo.backup.upload.duration", "s",
             "Time of one upload attempt including its verification, successful or not.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = UploadBuckets });
@@ -75,10 +81,13 @@ internal sealed class RespaldoMetrics
         _intakeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", "rejected"));
     }
 
-    public void FileUploaded(long bytes)
+    /// <summary>One verified object: its record files left the spool.</summary>
+    public void ObjectUploaded(int files, long bytes, long objectBytes)
     {
-        _filesUploaded.Add(1);
+        _filesUploaded.Add(files);
         _bytesUploaded.Add(bytes);
+        _objectsUploaded.Add(1);
+        _objectBytesUploaded.Add(objectBytes);
     }
 
     public void FilesFailed(ErrorKind kind, int count = 1) =>

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using Respaldo.Operations;
+using Respaldo.Spool;
+
+namespace Respaldo.Backup;
+
+/// <summary>Counts shared by the concurrent units of one backup run; it becomes the run's summary.</summary>
+internal sealed class RunTally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics)
+{
+    private const int MaxErrorsKept = 10;
+    private readonly ConcurrentDictionary<string, int> _errors = new();
+    private readonly ConcurrentQueue<string> _firstErrors = new();
+    private int _uploaded, _failed, _skipped, _objects, _consecutiveFailures;
+    private long _bytes, _objectBytes;
+
+    /// <param name="files">Record files now removed from the spool because the object holding them is verified.</param>
+    /// <param name="objectBytes">Bytes written to the destination (0 when the object was already there).</param>
+    public void Uploaded(int files, long bytes, long objectBytes)
+    {
+        Interlocked.Add(ref _uploaded, files);
+        Interlocked.Add(ref _bytes, bytes);
+        Interlocked.Add(ref _objectBytes, objectBytes);
+        Interlocked.Increment(ref _objects);
+        Interlocked.Exchange(ref _consecutiveFailures, 0);
+        metrics.ObjectUploaded(files, bytes, objectBytes);
+        Report();
+    }
+
+    public void Skip(ErrorKind? kind = null)
+    {
+        Interlocked.Increment(ref _skipped);
+        if (kind is { } k)
+        {
+            Count(k.ToString(), 1);
+        }
+        Report();
+    }
+
+    public void Retried(ErrorKind kind) => Count("retried-" + kind, 1);
+
+    /// <summary>The files failed together (one object); each counts once under the error's kind.</summary>
+    /// <returns>How many uploads in a row have failed now.</returns>
+    public int Fail(IEnumerable<Guid> ids, BackupException error)
+    {
+        var list = ids.ToList();
+        Interlocked.Add(ref _failed, list.Count);
+        Count(error.Kind.ToString(), list.Count);
+        metrics.FilesFailed(error.Kind, list.Count);
+        Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}");
+        Report();
+        return Interlocked.Increment(ref _consecutiveFailures);
+    }
+
+    public void Abandon(string reason)
+    {
+        var untried = files - _uploaded - _failed - _skipped;
+        if (untried > 0)
+        {
+            Interlocked.Add(ref _failed, untried);
+            Count(ErrorKind.Aborted.ToString(), untried);
+            metrics.FilesFailed(ErrorKind.Aborted, untried);
+        }
+        Keep(reason);
+    }
+
+    public RunSummary ToSummary(string runId, string trigger, string destination, string layout, DateTimeOffset started, DateTimeOffset finished) => new()
+    {
+        RunId = runId,
+        Trigger = trigger,
+        Destination = destination,
+        Layout = layout,
+        StartedAt = started,
+        FinishedAt = finished,
+        Files = files,
+        Uploaded = _uploaded,
+        Failed = _failed,
+        Skipped = _skipped,
+        Bytes = _bytes,
+        Objects = _objects,
+        ObjectBytes = _objectBytes,
+        Outcome = _failed == 0 ? RunOutcome.Succeeded : _uploaded > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
+        ErrorsByKind = new(_errors.OrderBy(e => e.Key, StringComparer.Ordinal)),
+        FirstErrors = [.. _firstErrors],
+    };
+
+    private void Count(string kind, int n) => _errors.AddOrUpdate(kind, n, (_, c) => c + n);
+
+    private void Keep(string error)
+    {
+        if (_firstErrors.Count < MaxErrorsKept)
+        {
+            _firstErrors.Enqueue(error);
+        }
+    }
+
+    private void Report() => progress?.Report(new RunProgress(files, _uploaded, _failed, _skipped, Interlocked.Read(ref _bytes)));
+}
+
+/// <summary>
+/// Reads a run's spool files. Every way a single file can fail is that file's alone: gone since the listing is a
+/// skip, an incomplete file (crash debris of a write never acknowledged) is quarantined and never uploaded, and any
+/// other exception but cancellation (a permission error, a folder where the file should be) is counted as that
+/// file's failure with its path in the log, and the run goes on.
+/// </summary>
+internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, ILogger logger) : ISpoolFileReader
+{
+    public async Task<byte[]?> ReadRecordAsync(SpooledFile file, CancellationToken ct)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await File.ReadAllBytesAsync(file.Path, ct);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            tally.Skip(); // removed since the listing (e.g. restored elsewhere by hand): nothing to back up
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
+            tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Reading {file.Path} failed: {e.Message}", e));
+            return null;
+        }
+        if (RecordJson.TryParse(bytes)?.Id == file.Id)
+        {
+            return bytes;
+        }
+        try
+        {
+            var target = spool.Quarantine(file.Path);
+            logger.RecordQuarantined(file.Path, target);
+            tally.Skip(ErrorKind.Corrupt);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.BackupUnitFailed(file.Path, ErrorKind.Corrupt, e.Message);
+            tally.Fail([file.Id], new BackupException(ErrorKind.Corrupt, $"{file.Path} is not a complete record and could not be set aside: {e.Message}", e));
+        }
+        return null;
+    }
+}
