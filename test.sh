@@ -22,6 +22,10 @@ fi
 if [ ! -d tests/s3rver/node_modules/s3rver ]; then
   (cd tests/s3rver && npm ci --no-audit --no-fund --loglevel=error)
 fi
+# DuckDB (npm @duckdb/node-api) reads the bundle archive as users would, in the bundle tests.
+if [ ! -d tests/duckdb/node_modules/@duckdb/node-api ]; then
+  (cd tests/duckdb && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

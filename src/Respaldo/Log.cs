@@ -29,6 +29,12 @@ internal static partial class BackupLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backing up {Path} failed ({Kind}): {Error}")]
     public static partial void BackupUnitFailed(this ILogger logger, string path, Backup.ErrorKind kind, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Bundle {Key} was never stored and some of its files were removed by someone else; its manifest {Manifest} is dropped and the remaining files go into a new bundle")]
+    public static partial void BundleReleased(this ILogger logger, string key, string manifest);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Bundle manifest {Path} cannot be read ({Error}); its files may be bundled again. Inspect it, then remove it")]
+    public static partial void BundleManifestUnreadable(this ILogger logger, string path, string error);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backup run {RunId}: {Error}")]
     public static partial void BackupFileFailed(this ILogger logger, string runId, string error);
 

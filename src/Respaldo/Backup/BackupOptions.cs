@@ -11,6 +11,20 @@ internal sealed class BackupOptions
     [Required(AllowEmptyStrings = false)]
     public string Destination { get; set; } = "data/backup";
 
+    /// <summary>
+    /// <c>Record</c>: one object per record (the default). <c>Bundle</c>: gzip NDJSON objects of many records under
+    /// hour partitions, for large volumes and for query engines. Records written under either stay readable.
+    /// </summary>
+    public BackupLayout Layout { get; set; } = BackupLayout.Record;
+
+    /// <summary>Most records in one bundle; a run also starts a new bundle at every UTC hour.</summary>
+    [Range(1, 1_000_000)]
+    public int BundleMaxRecords { get; set; } = 20_000;
+
+    /// <summary>Most bytes of record files in one bundle (before compression).</summary>
+    [Range(1024, 1L << 30)]
+    public long BundleMaxBytes { get; set; } = 16L << 20;
+
     /// <summary>Cron expression (5 fields, or 6 with seconds) for the in-process schedule, or <c>off</c>.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Schedule { get; set; } = "0 0 * * *";
@@ -86,6 +100,8 @@ internal sealed class BackupOptions
 
     public bool ScheduleEnabled => !string.Equals(Schedule, ScheduleOff, StringComparison.OrdinalIgnoreCase);
 }
+
+internal enum BackupLayout { Record, Bundle }
 
 internal enum PayloadMode { Chunked, Plain }
 

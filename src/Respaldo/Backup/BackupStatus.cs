@@ -7,7 +7,7 @@ namespace Respaldo.Backup;
 
 /// <summary>The state a person on call asks about: backlog, last run, next run, destination. Never credentials.</summary>
 internal sealed class BackupStatus(
-    RecordSpool spool, SpoolIndex index, BackupState state, BackupSchedule schedule, IBackupDestination destination,
+    RecordSpool spool, SpoolIndex index, BackupState state, BackupSchedule schedule, IBackupDestination destination, BackupLayouts layouts,
     IOptions<BackupOptions> options, TimeProvider time)
 {
     public StatusReport Report()
@@ -32,7 +32,8 @@ internal sealed class BackupStatus(
             destination.Description,
             now,
             // State written before recent runs were kept has only the last run.
-            saved.RecentRuns.Count > 0 ? saved.RecentRuns : lastRun is null ? [] : [lastRun]);
+            saved.RecentRuns.Count > 0 ? saved.RecentRuns : lastRun is null ? [] : [lastRun],
+            layouts.Active.Name);
     }
 }
 
@@ -44,7 +45,8 @@ internal sealed record StatusReport(
     string TimeZone,
     string Destination,
     DateTimeOffset Now,
-    IReadOnlyList<RunSummary> RecentRuns);
+    IReadOnlyList<RunSummary> RecentRuns,
+    string Layout);
 
 internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? OldestReceivedAt, double? OldestAgeSeconds);
 

@@ -14,7 +14,7 @@ internal sealed class RecordLayout(IBackupDestination destination, IOptions<Back
 {
     public const string ContentType = "application/json";
 
-    public string Name => "Record";
+    public string Name => nameof(BackupLayout.Record);
 
     public int UnitsInFlight => options.Value.Concurrency;
 

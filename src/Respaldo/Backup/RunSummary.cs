@@ -31,7 +31,7 @@ internal sealed record RunSummary
     public string ToText() =>
         $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Files} files, "
         + $"{Bytes} bytes in {Seconds:0.###} s"
-        + (Layout == "Bundle" ? $", as {Objects} bundles of {ObjectBytes} bytes" : "")
+        + (Layout == nameof(BackupLayout.Bundle) ? $", as {Objects} bundles of {ObjectBytes} bytes" : "")
         + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
 }
 

@@ -87,7 +87,7 @@ internal static class ConsoleProgress
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
         Row(table, "Pending", $"{p.Files} files, {ProgressColumns.Bytes(p.Bytes)}");
         Row(table, "Oldest", p.OldestReceivedAt is { } o ? $"received {o:u} ({ProgressColumns.Duration(TimeSpan.FromSeconds(p.OldestAgeSeconds ?? 0))} ago)" : "none");
-        Row(table, "Destination", report.Destination);
+        Row(table, "Destination", $"{report.Destination} ({report.Layout} layout)");
         Row(table, "Schedule", $"{report.Schedule} ({report.TimeZone})");
         Row(table, "Next run", report.NextRun is { } n ? $"{n:u} (in {ProgressColumns.Duration(n - report.Now)})" : "not scheduled");
         Row(table, "Last run", report.LastRun?.ToText() ?? "none yet");

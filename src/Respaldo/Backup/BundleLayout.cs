@@ -1,0 +1,232 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Respaldo.Spool;
+
+namespace Respaldo.Backup;
+
+/// <summary>
+/// Many records per object: gzip NDJSON bundles under Hive-style hour partitions,
+/// <c>{prefix}/year=YYYY/month=MM/day=DD/hour=HH/{first}_{last}.ndjson.gz</c> (see <see cref="BundleWriter"/>).
+/// <para>
+/// Exactly once, across crashes and instances: a run groups the pending files by the UTC hour in their ids and splits
+/// each hour at <c>Backup:BundleMaxRecords</c> / <c>Backup:BundleMaxBytes</c>. For each bundle it reads the files,
+/// builds the gzip, and then — before any byte leaves the machine — writes a manifest durably (key, ids, SHA-256 of the
+/// NDJSON). The runner uploads and verifies the bundle and deletes its files; only then, after the spool folder is
+/// synced so the deletions cannot come back, is the manifest removed. A run first completes every manifest it finds:
+/// if all its files are there it rebuilds identical bytes and uploads them to the same key (an overwrite, never a
+/// second copy); if some are gone, their deletion proves the bundle was verified, so it checks the stored bundle
+/// against the manifest and deletes the rest. Files named in a manifest are never packed into another bundle. Names
+/// start with the first record's id (UUIDv7, unique without coordination), so instances sharing a bucket never collide.
+/// </para>
+/// </summary>
+internal sealed class BundleLayout(IBackupDestination destination, IOptions<BackupOptions> options, IOptions<SpoolOptions> spoolOptions, ILogger<BundleLayout> logger)
+    : IBackupLayout
+{
+    public const string ContentType = "application/gzip";
+
+    /// <summary>Bundles in flight at once: each holds its compressed bytes in memory until verified.</summary>
+    private const int MaxBundlesInFlight = 4;
+
+    private readonly BackupOptions _options = options.Value;
+    private readonly BundleManifests _manifests = new(Path.Combine(spoolOptions.Value.StatePath, "bundles"));
+    private readonly BundleCache _cache = new(BundleCache.DefaultMaxBytes);
+    private readonly string _spool = spoolOptions.Value.FullPath;
+
+    public string Name => nameof(BackupLayout.Bundle);
+
+    public int UnitsInFlight => Math.Min(_options.Concurrency, MaxBundlesInFlight);
+
+    public IEnumerable<PlannedObject> Plan(IReadOnlyList<SpooledFile> pending)
+    {
+        var (resumed, fresh) = Split(pending);
+        return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.Bytes, r.Path + " (unfinished)"))
+            .Concat(Chunks(fresh).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
+    }
+
+    public IEnumerable<UploadUnit> Pack(IReadOnlyList<SpooledFile> pending)
+    {
+        var (resumed, fresh) = Split(pending);
+        return resumed.Concat<UploadUnit>(Chunks(fresh).Select(c => new UploadUnit(c)));
+    }
+
+    public Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct) =>
+        unit is ResumedBundle resumed ? ResumeAsync(resumed, ct) : PackAsync(unit, reader, ct);
+
+    public void Complete(PreparedUnit unit)
+    {
+        // The deletions must be durable before the manifest goes: a file that came back after a crash without its
+        // manifest would be packed into a second bundle.
+        NativeFileSystem.SyncDirectory(_spool);
+        BundleManifests.Remove(unit.Manifest!);
+    }
+
+    public async Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct)
+    {
+        // The id's time names the hour partition; the names there say which bundles' id ranges contain it.
+        foreach (var key in await CandidatesAsync(id, ct))
+        {
+            var records = await _cache.GetOrAddAsync(key, async () => (await UnpackAsync(key, ct)).ToDictionary(r => r.Id, r => r.Bytes));
+            if (records.TryGetValue(id, out var bytes))
+            {
+                return bytes.ToArray();
+            }
+        }
+        return null;
+    }
+
+    public async IAsyncEnumerable<string> ListObjectsAsync(DateOnly? from, DateOnly? to, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var first = from ?? DateOnly.MinValue;
+        var last = to ?? DateOnly.MaxValue;
+        var bounded = from is not null && to is not null;
+        foreach (var prefix in KeyLayout.ListingPrefixes(destination.Prefix, from, to, KeyLayout.BundleDayPrefix))
+        {
+            await foreach (var key in destination.ListKeysAsync(bounded ? prefix : prefix + "year=", ct))
+            {
+                if (KeyLayout.TryParseBundleKey(key, out var id, out _) && DateOnly.FromDateTime(RecordId.Timestamp(id).UtcDateTime) is var day
+                    && day >= first && day <= last)
+                {
+                    yield return key;
+                }
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<(Guid Id, ReadOnlyMemory<byte> Bytes)>> UnpackAsync(string key, CancellationToken ct)
+    {
+        var body = await destination.DownloadVerifiedAsync(key, ct)
+            ?? throw new BackupException(ErrorKind.NotFound, $"{key} is not in {destination.Description}.");
+        return BundleWriter.Unpack(body, key).Records;
+    }
+
+    private async Task<List<string>> CandidatesAsync(Guid id, CancellationToken ct)
+    {
+        var text = id.ToString("D");
+        var keys = new List<string>();
+        await foreach (var key in destination.ListKeysAsync(KeyLayout.HourPrefix(destination.Prefix, id), ct))
+        {
+            // UUIDv7 text sorts like time (then randomness), so a bundle's ids all lie between its first and last.
+            if (KeyLayout.TryParseBundleKey(key, out var first, out var last)
+                && string.CompareOrdinal(first.ToString("D"), text) <= 0 && string.CompareOrdinal(text, last.ToString("D")) <= 0)
+            {
+                keys.Add(key);
+            }
+        }
+        return keys;
+    }
+
+    private async Task<PreparedUnit?> PackAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
+    {
+        using var writer = new BundleWriter();
+        var packed = new List<SpooledFile>(unit.Files.Count);
+        foreach (var file in unit.Files)
+        {
+            if (await reader.ReadRecordAsync(file, ct) is { } bytes)
+            {
+                writer.Append(bytes);
+                packed.Add(file);
+            }
+        }
+        if (packed.Count == 0)
+        {
+            return null;
+        }
+        var (gzip, ndjsonSha256, ndjsonBytes) = writer.Finish();
+        var manifest = new BundleManifest(KeyLayout.BundleKey(destination.Prefix, packed[0].Id, packed[^1].Id), packed.Count, ndjsonBytes,
+            Convert.ToHexStringLower(ndjsonSha256), [.. packed.Select(f => f.Id)]);
+        // Durable before the upload starts: from here on these files belong to this bundle and this key only.
+        var path = _manifests.Write(manifest);
+        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, packed, ndjsonBytes, Manifest: path);
+    }
+
+    private async Task<PreparedUnit?> ResumeAsync(ResumedBundle unit, CancellationToken ct)
+    {
+        var manifest = unit.Manifest;
+        if (await TryRebuildAsync(unit, ct) is { } gzip)
+        {
+            return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, unit.Files, manifest.Bytes, Manifest: unit.Path);
+        }
+        // Some files are gone or unreadable. Files are deleted only after their bundle is verified, so the bundle should
+        // be stored: prove it against the manifest, then delete what is left.
+        var stored = await destination.DownloadVerifiedAsync(manifest.Key, ct);
+        if (stored is not null && Convert.ToHexStringLower(BundleWriter.Unpack(stored, manifest.Key).NdjsonSha256) == manifest.NdjsonSha256)
+        {
+            var present = unit.Files.Where(f => File.Exists(f.Path)).ToList();
+            return new PreparedUnit(manifest.Key, ReadOnlyMemory<byte>.Empty, [], ContentType, present, 0, AlreadyStored: true, Manifest: unit.Path);
+        }
+        // Never stored, and its files were removed by someone else: nothing of it is in the destination, so the files
+        // that remain are free again and go into a new bundle on the next run.
+        logger.BundleReleased(manifest.Key, unit.Path);
+        BundleManifests.Remove(unit.Path);
+        return null;
+    }
+
+    /// <summary>The bundle's gzip bytes rebuilt from its files, or null when a file is missing, unreadable or changed.</summary>
+    private static async Task<byte[]?> TryRebuildAsync(ResumedBundle unit, CancellationToken ct)
+    {
+        using var writer = new BundleWriter();
+        foreach (var file in unit.Files)
+        {
+            try
+            {
+                writer.Append(await File.ReadAllBytesAsync(file.Path, ct));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return null;
+            }
+        }
+        var (gzip, ndjsonSha256, _) = writer.Finish();
+        return Convert.ToHexStringLower(ndjsonSha256) == unit.Manifest.NdjsonSha256 ? gzip : null;
+    }
+
+    /// <summary>Unfinished bundles (from their manifests) and the pending files no manifest names.</summary>
+    private (List<ResumedBundle> Resumed, List<SpooledFile> Fresh) Split(IReadOnlyList<SpooledFile> pending)
+    {
+        var resumed = new List<ResumedBundle>();
+        var claimed = new HashSet<Guid>();
+        foreach (var (path, manifest, error) in _manifests.ReadAll())
+        {
+            if (manifest is null)
+            {
+                logger.BundleManifestUnreadable(path, error?.Message ?? "");
+                continue;
+            }
+            claimed.UnionWith(manifest.Ids);
+            resumed.Add(new ResumedBundle(path, manifest, [.. manifest.Ids.Select(id => new SpooledFile(id, _spool, 0))]));
+        }
+        return (resumed, pending.Where(f => !claimed.Contains(f.Id)).ToList());
+    }
+
+    /// <summary>Consecutive files (the listing is in id order, so in time order) of one UTC hour, split at the limits.</summary>
+    private IEnumerable<List<SpooledFile>> Chunks(IEnumerable<SpooledFile> files)
+    {
+        List<SpooledFile> chunk = [];
+        string? hour = null;
+        long bytes = 0;
+        foreach (var file in files)
+        {
+            var fileHour = KeyLayout.HourPrefix("", file.Id);
+            if (chunk.Count > 0 && (fileHour != hour || chunk.Count >= _options.BundleMaxRecords || bytes + file.Length > _options.BundleMaxBytes))
+            {
+                yield return chunk;
+                chunk = [];
+                bytes = 0;
+            }
+            chunk.Add(file);
+            hour = fileHour;
+            bytes += file.Length;
+        }
+        if (chunk.Count > 0)
+        {
+            yield return chunk;
+        }
+    }
+
+    private sealed class ResumedBundle(string path, BundleManifest manifest, IReadOnlyList<SpooledFile> files) : UploadUnit(files)
+    {
+        public string Path { get; } = path;
+        public BundleManifest Manifest { get; } = manifest;
+    }
+}
