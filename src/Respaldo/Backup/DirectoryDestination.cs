@@ -59,8 +59,10 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
 
     public async IAsyncEnumerable<string> ListKeysAsync(string keyPrefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        // A key prefix ends at a folder boundary ("…/2026/11/30/") or is the whole prefix; list that folder's tree.
-        var start = PathOf(keyPrefix.TrimEnd('/'));
+        // S3 semantics: every key that starts with the prefix, which may end inside a name ("…/year="). The folder
+        // up to the prefix's last '/' is walked, and keys are filtered by the whole prefix.
+        var folder = keyPrefix.LastIndexOf('/') is var slash and >= 0 ? keyPrefix[..slash] : "";
+        var start = folder.Length == 0 ? Root : PathOf(folder);
         if (!Directory.Exists(start))
         {
             yield break;
@@ -73,7 +75,11 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
             {
                 continue;
             }
-            yield return Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            var key = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+            if (key.StartsWith(keyPrefix, StringComparison.Ordinal))
+            {
+                yield return key;
+            }
         }
         await Task.CompletedTask;
     }
