@@ -25,6 +25,10 @@ internal sealed class BackupOptions
     [Range(1024, 1L << 30)]
     public long BundleMaxBytes { get; set; } = 16L << 20;
 
+    /// <summary>Objects larger than this (large bundles) go to S3 as a multipart upload of parts this size, each with its own SHA-256.</summary>
+    [Range(5L << 20, 5L << 30)]
+    public long MultipartPartBytes { get; set; } = 16L << 20;
+
     /// <summary>Cron expression (5 fields, or 6 with seconds) for the in-process schedule, or <c>off</c>.</summary>
     [Required(AllowEmptyStrings = false)]
     public string Schedule { get; set; } = "0 0 * * *";

@@ -40,7 +40,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     public IEnumerable<PlannedObject> Plan(IReadOnlyList<SpooledFile> pending)
     {
         var (resumed, fresh) = Split(pending);
-        return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.Bytes, r.Path + " (unfinished)"))
+        return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.RecordBytes, r.Path + " (unfinished)"))
             .Concat(Chunks(fresh).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
     }
 
@@ -137,7 +137,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
             Convert.ToHexStringLower(ndjsonSha256), [.. packed.Select(f => f.Id)]);
         // Durable before the upload starts: from here on these files belong to this bundle and this key only.
         var path = _manifests.Write(manifest);
-        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, packed, ndjsonBytes, Manifest: path);
+        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, packed, manifest.RecordBytes, Manifest: path);
     }
 
     private async Task<PreparedUnit?> ResumeAsync(ResumedBundle unit, CancellationToken ct)
@@ -145,7 +145,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         var manifest = unit.Manifest;
         if (await TryRebuildAsync(unit, ct) is { } gzip)
         {
-            return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, unit.Files, manifest.Bytes, Manifest: unit.Path);
+            return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, unit.Files, manifest.RecordBytes, Manifest: unit.Path);
         }
         // Some files are gone or unreadable. Files are deleted only after their bundle is verified, so the bundle should
         // be stored: prove it against the manifest, then delete what is left.

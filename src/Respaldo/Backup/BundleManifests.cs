@@ -9,7 +9,13 @@ namespace Respaldo.Backup;
 /// record id in order, and the SHA-256 and length of the NDJSON inside. A run that finds a manifest completes it
 /// before packing anything new, so after any crash a record is only ever uploaded inside this one bundle.
 /// </summary>
-internal sealed record BundleManifest(string Key, int Records, long Bytes, string NdjsonSha256, List<Guid> Ids);
+/// <param name="Bytes">Length of the NDJSON: the record files' bytes plus one newline each.</param>
+internal sealed record BundleManifest(string Key, int Records, long Bytes, string NdjsonSha256, List<Guid> Ids)
+{
+    /// <summary>The record files' own bytes, as the Record layout counts them.</summary>
+    [JsonIgnore]
+    public long RecordBytes => Bytes - Records;
+}
 
 /// <summary>The manifests of unfinished bundles, in <c>&lt;spool&gt;/.respaldo/bundles/</c>, one file each.</summary>
 internal sealed class BundleManifests(string folder)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Respaldo.Backup;
 
 /// <summary>An S3 bucket (AWS or any S3-compatible store) as the backup destination: verified puts, checked gets, listing.</summary>
-internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<BackupOptions> options) : IBackupDestination
+internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, IOptions<BackupOptions> options) : IBackupDestination
 {
     public const string Sha256MetadataKey = "sha256";
     private readonly BackupOptions _options = options.Value;
@@ -19,6 +19,11 @@ internal sealed class S3Destination(IAmazonS3 s3, S3Location location, IOptions<
 
     public async Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, string contentType, CancellationToken ct)
     {
+        if (body.Length > _options.MultipartPartBytes)
+        {
+            await UploadMultipartAsync(key, body, sha256, contentType, ct);
+            return;
+        }
         var md5 = MD5.HashData(body.Span);
         var request = new PutObjectRequest
         {

@@ -46,6 +46,38 @@ public sealed class BundleBackupTests
         await AssertDuckDbAsync(app.BackupDirectory, files);
     }
 
+    [Fact]
+    public async Task ABundleLargerThanOnePartGoesUpAsAMultipartUploadAndHoldsEveryRecordByteIdentical()
+    {
+        await using var moto = await MotoServer.StartAsync(Ct);
+        var bucket = S3Setup.NewBucket();
+        await moto.CreateBucketAsync(bucket, Ct);
+        await using var app = await S3Setup.StartAsync(moto, bucket, null, "--Backup:Layout=Bundle", $"--Backup:MultipartPartBytes={5 << 20}");
+        // Random text does not compress much: 9,000 records of about 1.1 KB make a gzip bundle of more than one 5 MiB part.
+        var files = new Dictionary<Guid, byte[]>();
+        var start = Start().AddMinutes(10); // well inside one hour: one bundle
+        for (var i = 0; i < 9_000; i++)
+        {
+            var id = Guid.CreateVersion7(start.AddMilliseconds(i));
+            var noise = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(750));
+            var bytes = System.Text.Encoding.UTF8.GetBytes($"{{\"id\":\"{id:D}\",\"receivedAt\":\"{start.AddMilliseconds(i):yyyy-MM-dd'T'HH:mm:ss.fff}+00:00\",\"nombre\":\"{noise}\",\"edad\":{i % 151},\"profesion\":\"P\"}}");
+            File.WriteAllBytes(Path.Combine(app.SpoolDirectory, $"{id:D}.json"), bytes);
+            files[id] = bytes;
+        }
+
+        var summary = await app.Services.GetRequiredService<BackupRunner>().RunAsync("test", ct: Ct);
+
+        Assert.Equal((9_000, 0), (summary.Uploaded, summary.Failed));
+        var key = Assert.Single(await AwsCli.ListKeysAsync(moto, bucket, ct: Ct));
+        Assert.True(summary.ObjectBytes > 5 << 20, $"the bundle is {summary.ObjectBytes} bytes, one part");
+        var head = await AwsCli.HeadObjectAsync(moto, bucket, key, Ct);
+        Assert.EndsWith("-2\"", head.GetProperty("ETag").GetString()); // a multipart object's ETag counts its parts
+        var lines = Bundles.Lines(await AwsCli.GetObjectBytesAsync(moto, bucket, key, Ct));
+        Assert.Equal(files.Keys.Order(), lines.Select(Bundles.IdOf));
+        Assert.All(lines, line => Assert.Equal(files[Bundles.IdOf(line)], line));
+        Assert.Empty(Directory.GetFiles(app.SpoolDirectory, "*.json"));
+    }
+
     private static async Task BackUpToS3AndCheckAsync(IS3Server server, params string[] settings)
     {
         var bucket = S3Setup.NewBucket();
