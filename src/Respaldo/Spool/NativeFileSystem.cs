@@ -4,7 +4,8 @@ using System.Runtime.InteropServices;
 namespace Respaldo.Spool;
 
 /// <summary>
-/// The two durability calls .NET has no API for: syncing a directory entry and syncing a whole file system.
+/// The durability calls .NET has no API for (syncing a directory entry, syncing a whole file system), and the
+/// record writer's create and rename as single system calls.
 /// </summary>
 internal static partial class NativeFileSystem
 {
@@ -16,6 +17,9 @@ internal static partial class NativeFileSystem
     private const int OCloExec = 0x80000;
     private const int OwnerReadWrite = 0x180; // 0600: records hold personal data
     private const int EIntr = 4;
+    private const int EInval = 22;
+    private const int AtFdCwd = -100;
+    private const uint RenameNoReplace = 1;
 
     /// <summary>An open descriptor on a directory, used to sync its entries (renames, deletes) or its file system.</summary>
     public sealed class DirectoryHandle : SafeHandle
@@ -98,6 +102,34 @@ internal static partial class NativeFileSystem
         }
     }
 
+    /// <summary>
+    /// Renames <paramref name="from"/> to <paramref name="to"/>, which must not exist, in one system call. File.Move
+    /// stats both names first and, when the rename fails, quietly falls back to link and unlink: a failing rename
+    /// must fail the record instead, and the writer's hot path needs no extra calls.
+    /// </summary>
+    public static void RenameNoOverwrite(string from, string to)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            File.Move(from, to, overwrite: false);
+            return;
+        }
+        if (RenameAt2(AtFdCwd, from, AtFdCwd, to, RenameNoReplace) == 0)
+        {
+            return;
+        }
+        if (Marshal.GetLastPInvokeError() != EInval)
+        {
+            throw ErrnoException("rename", from);
+        }
+        // A file system without RENAME_NOREPLACE: a plain rename. The target is named by a fresh UUIDv7 (74 random
+        // bits), so it cannot exist.
+        if (Rename(from, to) != 0)
+        {
+            throw ErrnoException("rename", from);
+        }
+    }
+
     private static IOException ErrnoException(string call, string path)
     {
         var errno = Marshal.GetLastPInvokeError();
@@ -129,6 +161,12 @@ internal static partial class NativeFileSystem
     private static partial nint Write(int fd, ReadOnlySpan<byte> buffer, nint count);
 
     private static nint Write(int fd, ReadOnlySpan<byte> buffer) => Write(fd, buffer, buffer.Length);
+
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameAt2(int fromDir, string from, int toDir, string to, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Rename(string from, string to);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -22,10 +22,24 @@ internal sealed class SpoolOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// <see cref="SyncPipeline.Overlapped"/> writes the next batch while the previous one is synced;
+    /// <see cref="SyncPipeline.Serial"/> writes a batch only after the previous one's sync returned.
+    /// </summary>
+    [EnumDataType(typeof(SyncPipeline))]
+    public SyncPipeline SyncPipeline { get; set; } = SyncPipeline.Overlapped;
+
     public string FullPath => Path.GetFullPath(Directory);
 
     /// <summary>Respaldo's own files (lock, run state, quarantine) live in a hidden folder inside the spool.</summary>
     public string StatePath => Path.Combine(FullPath, ".respaldo");
 
     public string QuarantinePath => Path.Combine(StatePath, "quarantine");
+}
+
+/// <summary>How the group-commit writer schedules its syncs (both keep the same promise; see SpoolWriter).</summary>
+internal enum SyncPipeline
+{
+    Overlapped,
+    Serial,
 }

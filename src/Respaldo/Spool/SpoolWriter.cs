@@ -8,12 +8,20 @@ namespace Respaldo.Spool;
 /// to <c>{id}.json</c>; one sync thread then makes the whole batch durable with a single <c>syncfs</c>, and
 /// only after that completes the requests. A 201 therefore always means the record is on disk, while the
 /// disk is asked to sync once per batch instead of once per record. The two threads form a pipeline: batch
-/// N+1 is written while batch N is synced.
+/// N+1 is written while batch N is synced (<see cref="SyncPipeline.Serial"/> turns the overlap off).
 /// </summary>
 /// <remarks>
-/// Crash safety: before the sync a crash can leave an empty or truncated <c>{id}.json</c> (ext4 may commit a
+/// <para>Crash safety: before the sync a crash can leave an empty or truncated <c>{id}.json</c> (ext4 may commit a
 /// rename before the data). Such a record was never acknowledged; readers and the backup parse every file and
-/// start-up recovery sets unparsable ones aside in the quarantine folder, so they are never served or uploaded.
+/// start-up recovery sets unparsable ones aside in the quarantine folder, so they are never served or uploaded.</para>
+/// <para>Sync error rule: when a <c>syncfs</c> fails, every record whose file was written before that sync
+/// returned, in any batch, is failed (503, file removed), never acknowledged. Linux reports a write-back error
+/// once per open file description: the failing sync of batch N may also have written back (and lost) pages of
+/// batch N+1, which the writer was writing meanwhile, and the next sync then returns 0 although those pages never
+/// reached the disk. So every record takes a sequence number before its first system call; after a failed sync the
+/// sync thread notes the highest number taken by then, and any record at or below it fails whichever batch it is
+/// in and whatever later syncs return. Records numbered after that moment were written after the failing sync
+/// returned, so a later successful sync covers them.</para>
 /// </remarks>
 internal sealed class SpoolWriter : IDisposable
 {
@@ -22,19 +30,30 @@ internal sealed class SpoolWriter : IDisposable
     private readonly string _directory;
     private readonly SpoolIndex _index;
     private readonly NativeFileSystem.DirectoryHandle _dirHandle;
+    private readonly bool _overlap;
     private readonly Thread _writer;
-    private readonly Thread _syncer;
+    private readonly Thread? _syncer;
+
+    // Sequence numbers: the last one handed out (writer thread, published with a full fence before the record's
+    // first system call), and the last one a failed sync may have touched (sync thread only).
+    private long _started;
+    private long _failedThrough;
+    private Exception? _syncFailure;
 
     public SpoolWriter(IOptions<SpoolOptions> options, SpoolIndex index)
     {
         _directory = SpoolFolder.Ensure(options.Value);
         _index = index;
+        _overlap = options.Value.SyncPipeline == SyncPipeline.Overlapped;
         _dirHandle = NativeFileSystem.OpenDirectory(_directory);
         // Dedicated threads: blocking file-system calls on the thread pool would starve request handling.
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "spool-writer" };
-        _syncer = new Thread(SyncLoop) { IsBackground = true, Name = "spool-sync" };
         _writer.Start();
-        _syncer.Start();
+        if (_overlap)
+        {
+            _syncer = new Thread(SyncLoop) { IsBackground = true, Name = "spool-sync" };
+            _syncer.Start();
+        }
     }
 
     /// <summary>Completes once the record's file is durable; faults with <see cref="SpoolFullException"/> or <see cref="SpoolUnavailableException"/> when nothing was kept.</summary>
@@ -64,6 +83,9 @@ internal sealed class SpoolWriter : IDisposable
             var written = new List<PendingRecord>(batch.Count);
             foreach (var record in batch)
             {
+                // Before the first system call on the record's files: a sync that returns after this point may
+                // have touched them (see the sync error rule above).
+                record.Sequence = Interlocked.Increment(ref _started);
                 try
                 {
                     WriteFile(record);
@@ -74,9 +96,17 @@ internal sealed class SpoolWriter : IDisposable
                     record.Done.TrySetException(Translate(e));
                 }
             }
-            if (written.Count > 0)
+            if (written.Count == 0)
+            {
+                continue;
+            }
+            if (_overlap)
             {
                 _written.Add(written);
+            }
+            else
+            {
+                Commit(written);
             }
         }
         _written.CompleteAdding();
@@ -91,11 +121,11 @@ internal sealed class SpoolWriter : IDisposable
             // Write beside the final name, then rename: readers list only *.json, so no reader ever sees a
             // half-written file while the process runs. The sync that makes it durable follows per batch.
             NativeFileSystem.WriteNewFile(temp, record.Content);
-            File.Move(temp, final, overwrite: false);
+            NativeFileSystem.RenameNoOverwrite(temp, final);
         }
         catch
         {
-            File.Delete(temp);
+            TryDelete(temp);
             throw;
         }
     }
@@ -108,26 +138,35 @@ internal sealed class SpoolWriter : IDisposable
             {
                 batch.AddRange(more);
             }
-            try
+            Commit(batch);
+        }
+    }
+
+    /// <summary>Syncs, then acknowledges each record of the batch unless a failed sync may have touched it.</summary>
+    private void Commit(List<PendingRecord> batch)
+    {
+        try
+        {
+            NativeFileSystem.SyncFileSystem(_dirHandle);
+        }
+        catch (Exception e)
+        {
+            // Every record started by now may have had its pages written back, and lost, by this sync.
+            _failedThrough = Interlocked.Read(ref _started);
+            _syncFailure = e;
+        }
+        foreach (var record in batch)
+        {
+            if (record.Sequence <= _failedThrough)
             {
-                NativeFileSystem.SyncFileSystem(_dirHandle);
-            }
-            catch (Exception e)
-            {
-                // The batch may not be on disk: take the files back so that no record exists that was not
-                // acknowledged, and let every client retry.
-                foreach (var record in batch)
-                {
-                    TryDelete(Path.Combine(_directory, RecordId.FileName(record.Id)));
-                    record.Done.TrySetException(Translate(e));
-                }
+                // The record may not be on disk: take the file back so that no record exists that was not
+                // acknowledged, and let the client retry.
+                TryDelete(Path.Combine(_directory, RecordId.FileName(record.Id)));
+                record.Done.TrySetException(Translate(_syncFailure!));
                 continue;
             }
-            foreach (var record in batch)
-            {
-                _index.Add(record.Id, record.Content.Length);
-                record.Done.TrySetResult();
-            }
+            _index.Add(record.Id, record.Content.Length);
+            record.Done.TrySetResult();
         }
     }
 
@@ -150,7 +189,7 @@ internal sealed class SpoolWriter : IDisposable
     {
         _incoming.CompleteAdding();
         _writer.Join();
-        _syncer.Join();
+        _syncer?.Join();
         _dirHandle.Dispose();
     }
 
@@ -158,5 +197,7 @@ internal sealed class SpoolWriter : IDisposable
     {
         // Continuations must not run on the sync thread: it would then serve HTTP responses instead of syncing.
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Sequence { get; set; }
     }
 }

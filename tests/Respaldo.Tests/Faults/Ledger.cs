@@ -16,6 +16,7 @@ namespace Respaldo.Tests.Faults;
 internal sealed class Ledger
 {
     private readonly ConcurrentDictionary<Guid, Entry> _acked = new();
+    private readonly ConcurrentDictionary<HttpStatusCode, int> _refusedBy = new();
     private int _sent;
     private int _refused;
     private int _unanswered;
@@ -36,6 +37,9 @@ internal sealed class Ledger
     public int SentCount => Volatile.Read(ref _sent);
     public int Refused => Volatile.Read(ref _refused);
     public int Unanswered => Volatile.Read(ref _unanswered);
+
+    /// <summary>Answers other than 201, by status code.</summary>
+    public IReadOnlyDictionary<HttpStatusCode, int> RefusedByStatus => _refusedBy;
     public IReadOnlyCollection<Guid> Ids => _acked.Keys.ToArray();
 
     private static readonly string[] Names = ["José Núñez", "Zoë", "李雷", "Ана", "Ōsaka 😀", "Ingrid \"Ing\" O'Neil", "Renée\\Back"];
@@ -66,6 +70,7 @@ internal sealed class Ledger
             if (response.StatusCode != HttpStatusCode.Created)
             {
                 Interlocked.Increment(ref _refused);
+                _refusedBy.AddOrUpdate(response.StatusCode, 1, (_, n) => n + 1);
                 return null;
             }
             JsonElement receipt;
