@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Respaldo.Backup;
 using Respaldo.Spool;
 
 namespace Respaldo.Tests.Faults;
@@ -29,8 +28,9 @@ internal sealed class Ledger
 
     private sealed record Entry(Sent Sent, DateTimeOffset ReceivedAt)
     {
-        // The one on-disk format (RecordJson) applied to exactly what was sent and what the receipt says.
-        public byte[] Expected(Guid id) => RecordJson.Serialize(new StoredRecord(id, ReceivedAt, Sent.Nombre, Sent.Edad, Sent.Profesion));
+        // The documented on-disk format, written independently of the product's serializer, applied to exactly
+        // what was sent and what the receipt says.
+        public byte[] Expected(Guid id) => RecordFileFormat.Expected(id, ReceivedAt, Sent.Nombre, Sent.Edad, Sent.Profesion);
     }
 
     public int Acknowledged => _acked.Count;
@@ -100,6 +100,17 @@ internal sealed class Ledger
 
     public byte[] ExpectedBytes(Guid id) => _acked[id].Expected(id);
 
+    /// <summary>A ledger of the records acknowledged so far, for checking a copy of the disk taken now.</summary>
+    public Ledger Snapshot()
+    {
+        var copy = new Ledger();
+        foreach (var (id, entry) in _acked.ToArray())
+        {
+            copy._acked[id] = entry;
+        }
+        return copy;
+    }
+
     /// <summary>
     /// Checks the invariant. <paramref name="destination"/> maps keys to object bytes (see <see cref="DestinationContents"/>).
     /// Settled (no run in progress or interrupted): a record is in exactly one place. Unsettled (right after a killed or
@@ -143,9 +154,11 @@ internal sealed class Ledger
         var remote = new Dictionary<Guid, List<(string Key, byte[] Bytes)>>();
         foreach (var (key, bytes) in destination)
         {
-            if (!KeyLayout.TryParseKey(key, out var id))
+            // Every object must be a record under its one deterministic key; anything else is a finding.
+            if (!RecordFileFormat.TryParseKey(key, out var id) || !key.EndsWith(RecordFileFormat.KeySuffix(id), StringComparison.Ordinal))
             {
-                continue; // not a record key (e.g. a checksum file)
+                problems.Add($"destination: {key} ({bytes.Length} bytes) is under an unexpected key");
+                continue;
             }
             if (!remote.TryGetValue(id, out var copies))
             {

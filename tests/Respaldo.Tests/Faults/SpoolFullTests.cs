@@ -8,7 +8,7 @@ using Respaldo.Tests.Infrastructure;
 namespace Respaldo.Tests.Faults;
 
 /// <summary>
-/// A full spool disk (a real 256 KiB tmpfs, or the spool quota where mounting is not permitted) and the spool quota:
+/// A full spool disk (a real 256 KiB tmpfs; skipped where mounting is not permitted) and the spool quota:
 /// intake answers 507 with Retry-After and a ProblemDetails, stores nothing partial, keeps every earlier record, and
 /// recovers by itself once space returns; a backup run on the full disk still reports its outcome.
 /// </summary>
@@ -26,16 +26,13 @@ public sealed class SpoolFullTests
     {
         FaultSeed.Create(out var seed);
         await using var disk = await Tmpfs.TryMountAsync("256k");
-        if (disk is null)
-        {
-            TestContext.Current.TestOutputHelper?.WriteLine("[faults] no tmpfs: this test falls back to the spool quota (Storage:MaxBytes)");
-            await QuotaCyclesAsync(seed, "SpoolDiskFull(quota fallback)");
-            return;
-        }
-        var spool = Path.Combine(disk.Path, "records");
+        // The quota is a different mechanism (TheSpoolQuotaAnswers507UntilABackupFreesRoom): no stand-in for a full disk.
+        Assert.SkipWhen(disk is null, "mounting a tmpfs is not permitted here");
+        var spool = Path.Combine(disk!.Path, "records");
         await using var app = await new RespaldoApplication($"--Storage:Directory={spool}").StartAsync();
         var ledger = new Ledger();
         var refusals = 0;
+        var fills = 0;
 
         for (var cycle = 0; cycle < Cycles; cycle++)
         {
@@ -45,6 +42,7 @@ public sealed class SpoolFullTests
             }
             var before = Directory.GetFiles(spool).Order().ToArray();
             var filler = disk.Fill($"filler-{cycle}.bin");
+            fills++; // the disk reported ENOSPC
 
             var answers = await Task.WhenAll(Enumerable.Range(0, PostsWhileFull).Select(i => PostRawAsync(app, Ledger.NewRecord(i))));
 
@@ -61,7 +59,7 @@ public sealed class SpoolFullTests
         }
 
         var check = ledger.Check(spool, DestinationContents.None);
-        FaultFigures.Report("SpoolDiskFull(tmpfs)", seed, refusals, check, $"{Cycles} fill/free cycles, {refusals} posts answered 507");
+        FaultFigures.Report("SpoolDiskFull(tmpfs)", seed, fills, check, $"disk filled to ENOSPC {fills} times, {refusals} posts answered 507");
     }
 
     [Fact]
@@ -76,6 +74,7 @@ public sealed class SpoolFullTests
         await using var app = await new RespaldoApplication($"--Storage:MaxBytes={QuotaBytes}").StartAsync();
         var ledger = new Ledger();
         var refusals = 0;
+        var quotaReached = 0;
         for (var cycle = 0; cycle < Cycles; cycle++)
         {
             var posted = 0;
@@ -83,6 +82,7 @@ public sealed class SpoolFullTests
             {
                 Assert.True(++posted < 100, "the quota never took effect");
             }
+            quotaReached++; // a post was refused: the quota is exhausted
             var before = Directory.GetFiles(app.SpoolDirectory).Order().ToArray();
             var answers = await Task.WhenAll(Enumerable.Range(0, PostsWhileFull).Select(i => PostRawAsync(app, Ledger.NewRecord(i))));
             foreach (var answer in answers)
@@ -99,7 +99,7 @@ public sealed class SpoolFullTests
             Assert.NotNull(await ledger.PostAsync(app.Client, cycle, Ct)); // room again, no restart
         }
         var check = ledger.Check(app.SpoolDirectory, DestinationContents.FromDirectory(app.BackupDirectory));
-        FaultFigures.Report(name, seed, refusals, check, $"{Cycles} fill/backup cycles, {refusals} posts answered 507");
+        FaultFigures.Report(name, seed, quotaReached, check, $"quota exhausted {quotaReached} times, {refusals} posts answered 507");
     }
 
     [Fact]
@@ -111,6 +111,7 @@ public sealed class SpoolFullTests
         using var elsewhere = new TempFolder();
         var blocked = Path.Combine(elsewhere.Path, "backup");
         await File.WriteAllTextAsync(blocked, "a file where the backup folder should be", Ct);
+        var faults = 1; // the destination blocked
         var spool = Path.Combine(disk!.Path, "records");
         await using var app = await new RespaldoApplication($"--Storage:Directory={spool}",
             $"--Backup:Destination={blocked}", "--Backup:MaxAttempts=1").StartAsync();
@@ -120,6 +121,7 @@ public sealed class SpoolFullTests
             Assert.NotNull(await ledger.PostAsync(app.Client, i, Ct));
         }
         disk.Fill();
+        faults++; // the spool disk reported ENOSPC (Fill returns only then)
 
         var response = await app.Client.PostAsync("/backup", null, Ct);
         var body = await response.Content.ReadAsStringAsync(Ct);
@@ -130,7 +132,7 @@ public sealed class SpoolFullTests
         Assert.Equal("Failed", status.GetProperty("lastRun").GetProperty("outcome").GetString());
         Assert.Equal(RecordsBeforeFull, status.GetProperty("pending").GetProperty("files").GetInt32());
         var check = ledger.Check(spool, DestinationContents.None);
-        FaultFigures.Report("BackupOnFullSpoolDisk", seed, RecordsBeforeFull, check, body);
+        FaultFigures.Report("BackupOnFullSpoolDisk", seed, faults, check, body);
     }
 
     private static Task<HttpResponseMessage> PostRawAsync(RespaldoApplication app, Ledger.Sent record)

@@ -20,6 +20,17 @@ public sealed class SystemCallFaultTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task EveryRecordIsWrittenRenamedAndSyncedBeforeIts201IsSent()
+    {
+        // No fault: the order alone. RunAsync checks it for every acknowledged record; this asserts it ran on many.
+        var run = await RunAsync(injection: null);
+        var checkedRecords = run.Ledger.Ids.Count(id => run.Timeline[id]?.Created is not null);
+        Assert.True(checkedRecords > Clients, $"only {checkedRecords} acknowledged records were seen in the trace");
+        Assert.DoesNotContain(run.Timeline.Syncs, s => s.Failed);
+        Assert.Equal(0, run.Ledger.Refused);
+    }
+
+    [Fact]
     public async Task AFailingSyncfsFailsEveryRecordWrittenBeforeItReturnedInAnyBatch()
     {
         var random = FaultSeed.Create(out var seed);
@@ -87,7 +98,7 @@ public sealed class SystemCallFaultTests
     /// Serves, attaches strace with <paramref name="injection"/>, posts from 16 clients, detaches, then checks what
     /// every such test must hold and that the service keeps serving.
     /// </summary>
-    private static async Task<Run> RunAsync(string injection)
+    private static async Task<Run> RunAsync(string? injection)
     {
         var strace = Strace.Find();
         Assert.SkipWhen(strace is null, "strace is not installed (test.sh installs Debian's strace)");
@@ -107,7 +118,7 @@ public sealed class SystemCallFaultTests
         var ledger = new Ledger();
         var seq = 0;
         SystemCallTrace trace;
-        await using (var tracer = await Strace.AttachAsync(strace!, server.Id, Path.Combine(root.Path, "trace"), injection))
+        await using (var tracer = await Strace.AttachAsync(strace!, server.Id, Path.Combine(root.Path, "trace"), injection is null ? [] : [injection]))
         {
             using var stop = new CancellationTokenSource(Load);
             await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>

@@ -28,7 +28,9 @@ internal sealed class Tmpfs : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Writes a filler file until the file system is full; returns its path (delete it to free the space).</summary>
+    private const int NoSpace = 28; // ENOSPC
+
+    /// <summary>Writes a filler file until the file system reports ENOSPC; returns its path (delete it to free the space).</summary>
     public string Fill(string name = "filler.bin")
     {
         var path = System.IO.Path.Combine(Path, name);
@@ -41,9 +43,9 @@ internal sealed class Tmpfs : IAsyncDisposable
                 file.Write(block);
             }
         }
-        catch (IOException)
+        catch (IOException e) when (e.HResult == NoSpace || e.Message.Contains("No space left", StringComparison.Ordinal))
         {
-            // ENOSPC: full.
+            // Full: the fault is in place. Any other error propagates, so a fill that did not happen is never counted.
         }
         return path;
     }
