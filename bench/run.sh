@@ -26,7 +26,7 @@ Options:
 
 Environment (defaults in brackets):
   BENCH_DURATION [6s]  BENCH_WARMUP [2s]  BENCH_ROUNDS [3]  BENCH_CONNECTIONS ["1 32 256"]
-  BENCH_VARIANTS ["ceiling respaldo fastapi"]  BENCH_WRK_THREADS [1]
+  BENCH_VARIANTS ["ceiling respaldo fastapi"; also respaldo-serial]  BENCH_WRK_THREADS [1]
   BENCH_RECORDS [20000]  BENCH_BACKUP_ROUNDS [1]  BENCH_LATENCY_MS [20]  BENCH_S3 [s3rver | moto]
   BENCH_BACKUP_CONCURRENCY [16 = Respaldo's default Backup:Concurrency; passed to it when set; the S3 server is
            probed at it and at the CLI's 10]
@@ -243,6 +243,9 @@ start_variant() {
             start_bg ceiling dotnet "$CEILING_DLL" --urls "$SERVER_URL" ;;
         respaldo)
             start_respaldo "$dir" respaldo; return ;;
+        respaldo-serial)
+            # The group commit without its pipeline: a batch is written only after the previous sync returned.
+            start_respaldo "$dir" respaldo-serial --Storage:SyncPipeline=Serial; return ;;
         fastapi)
             # One uvicorn process with its default (pure-Python h11) stack, as the original was deployed.
             RESPALDO_BASELINE_DIR=$dir start_bg fastapi "$DEBIAN_PYTHON" -m uvicorn fastapi_app:app \
@@ -283,7 +286,7 @@ intake_one() {
 section_intake() {
     local variant conns round
     for variant in $VARIANTS; do
-        [[ $variant == respaldo ]] && { respaldo_built intake || return 0; }
+        [[ $variant == respaldo* ]] && { respaldo_built intake || return 0; }
     done
     log "intake: ${ROUNDS} rounds × connections ($CONNECTIONS) × ($VARIANTS), ${DURATION} each after ${WARMUP} warm-up"
     for ((round = 1; round <= ROUNDS; round++)); do

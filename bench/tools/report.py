@@ -11,10 +11,11 @@ import statistics
 import sys
 from collections import defaultdict
 
-VARIANT_ORDER = ["ceiling", "respaldo", "fastapi"]
+VARIANT_ORDER = ["ceiling", "respaldo", "respaldo-serial", "fastapi"]
 VARIANT_NAMES = {
     "ceiling": "Ceiling (Kestrel, no disk)",
     "respaldo": "Respaldo (durable)",
+    "respaldo-serial": "Respaldo, `Storage:SyncPipeline=Serial`",
     "fastapi": "FastAPI baseline (no fsync)",
 }
 
@@ -71,6 +72,12 @@ def intake_table(rows, out, failures):
                        f"| {ratio(rps[variant], rps['ceiling'])} "
                        f"| {ratio(rps[variant], rps['fastapi']) if variant != 'fastapi' else '1.00'} "
                        f"| {mb(rss)} | {len(group)} |")
+    out.append("")
+    for conns in conns_list:
+        overlapped = med([r["rps"] for r in by[(conns, "respaldo")]])
+        serial = med([r["rps"] for r in by[(conns, "respaldo-serial")]])
+        if overlapped and serial:
+            out.append(f"- {conns} connections: serial ÷ overlapped sync pipeline = {serial / overlapped:.2f} (medians)")
     out.append("")
     for r in rows:
         why = r.get("failed") or wrk_failures(r)
