@@ -70,7 +70,7 @@ public sealed class IntakeKillTests
             tempDebris += Directory.GetFiles(spool, "*" + SpoolFolder.TempExtension).Length;
             if (round % 2 == 1)
             {
-                // What a power loss (not tested for real here) can leave: a rename that reached the disk before its
+                // What a power loss (simulated for real in PowerCutTests) can leave: a rename that reached the disk before its
                 // data. Start-up must set these aside, never count, serve or upload them.
                 planted.Add(Plant(spool, ""));
                 planted.Add(Plant(spool, """{"id":"0193"""));
