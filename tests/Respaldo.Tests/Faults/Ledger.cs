@@ -155,7 +155,7 @@ internal sealed class Ledger
         foreach (var (key, bytes) in destination)
         {
             // Every object must be a record under its one deterministic key; anything else is a finding.
-            if (!RecordFileFormat.TryParseKey(key, out var id) || !key.EndsWith(RecordFileFormat.KeySuffix(id), StringComparison.Ordinal))
+            if (!RecordFileFormat.TryParseKey(key, out var id) || !RecordFileFormat.IsExpectedKey(key, id))
             {
                 problems.Add($"destination: {key} ({bytes.Length} bytes) is under an unexpected key");
                 continue;

@@ -24,9 +24,30 @@ internal static class RecordFileFormat
     /// <summary>The key a record must have in the destination under any prefix: <c>{yyyy}/{MM}/{dd}/{id}.json</c>, dated by the id's UUIDv7 time.</summary>
     public static string KeySuffix(Guid id)
     {
-        var day = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(id.ToString("N")[..12], NumberStyles.HexNumber, CultureInfo.InvariantCulture)).UtcDateTime;
+        var day = Time(id);
         return string.Create(CultureInfo.InvariantCulture, $"{day:yyyy}/{day:MM}/{day:dd}/{id:D}.json");
     }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> is where the record <paramref name="id"/> belongs under any prefix: its own object
+    /// (<see cref="KeySuffix"/>), or a line of a bundle in the record's hour partition, as the bundle tests expand
+    /// them (<c>…/year=YYYY/month=MM/day=DD/hour=HH/{bundle}.ndjson.gz/{id}.json</c>).
+    /// </summary>
+    public static bool IsExpectedKey(string key, Guid id)
+    {
+        if (key.EndsWith("/" + KeySuffix(id), StringComparison.Ordinal) || key == KeySuffix(id))
+        {
+            return true;
+        }
+        var t = Time(id);
+        var partition = string.Create(CultureInfo.InvariantCulture, $"year={t:yyyy}/month={t:MM}/day={t:dd}/hour={t:HH}/");
+        var bundle = key[..key.LastIndexOf('/')];
+        return bundle.EndsWith(".ndjson.gz", StringComparison.Ordinal) && bundle.LastIndexOf('/') is var slash and >= 0
+            && bundle[..(slash + 1)].EndsWith(partition, StringComparison.Ordinal) && !bundle[(slash + 1)..].Contains('/');
+    }
+
+    private static DateTime Time(Guid id) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(id.ToString("N")[..12], NumberStyles.HexNumber, CultureInfo.InvariantCulture)).UtcDateTime;
 
     /// <summary>The id in a key's last segment when it is <c>{uuid}.json</c>.</summary>
     public static bool TryParseKey(string key, out Guid id)
