@@ -15,8 +15,11 @@ internal static class RecordsEndpoints
 
     public static RouteGroupBuilder MapRecords(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Records").RequireApiKeyWhenRecordsProtected();
+        var group = routes.MapGroup("").WithTags("Records");
+        // Intake stays open unless configured (the seed's clients send no key); reading a record back returns
+        // personal data, so it needs a key as soon as any key is configured.
         group.MapPost("/store_data/", Store)
+            .RequireApiKeyForIntake()
             .RequireIntakeRateLimit()
             .WithIntakeTelemetry()
             .WithName("StoreRecord")
@@ -30,6 +33,7 @@ internal static class RecordsEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         group.MapGet("/records/{id}", Get)
+            .RequireApiKey()
             .WithName("GetRecord")
             .WithSummary("Reads a stored record, from the spool or from the backup")
             .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
