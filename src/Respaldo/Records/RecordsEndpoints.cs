@@ -43,7 +43,7 @@ internal static class RecordsEndpoints
     }
 
     internal static async Task<Results<Created<Receipt>, ProblemHttpResult>> Store(
-        HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency,
+        HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency, ApiKeys apiKeys,
         IOptions<IntakeOptions> options, CancellationToken ct)
     {
         if (!IsUtf8Json(request))
@@ -85,8 +85,9 @@ internal static class RecordsEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
                 $"Send one {IdempotencyKeyHeader} header of 1 to {IdempotencyCache.MaxKeyLength} visible ASCII characters.");
         }
-        var outcome = await idempotency.GetOrWriteAsync(key, record,
-            () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key));
+        var scope = apiKeys.ScopeOf(request);
+        var outcome = await idempotency.GetOrWriteAsync(scope, key, record,
+            () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key, scope));
         if (outcome is not var (original, replayed))
         {
             return Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused",
