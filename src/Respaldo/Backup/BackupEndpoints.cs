@@ -42,6 +42,8 @@ internal static class BackupEndpoints
     }
 
     /// <summary>A summary as a client may read it: its errors without absolute server paths (the log has them).</summary>
-    private static RunSummary ForClients(RunSummary summary) =>
-        summary with { FirstErrors = [.. summary.FirstErrors.Select(ServerPaths.Redact)] };
+    // State written by older versions may hold no list of errors at all.
+    private static RunSummary ForClients(RunSummary summary) => summary.FirstErrors is { Count: > 0 } errors
+        ? summary with { FirstErrors = [.. errors.Select(ServerPaths.Redact)] }
+        : summary;
 }
