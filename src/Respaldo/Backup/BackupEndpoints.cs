@@ -22,13 +22,28 @@ internal static class BackupEndpoints
     {
         try
         {
-            return TypedResults.Ok(await runner.RunAsync("http", ct: ct));
+            return TypedResults.Ok(ForClients(await runner.RunAsync("http", ct: ct)));
         }
         catch (BackupBusyException e)
         {
-            return RecordsEndpoints.Problem(StatusCodes.Status409Conflict, "Backup already running", e.Message + " Try again when it has finished.");
+            return RecordsEndpoints.Problem(StatusCodes.Status409Conflict, "Backup already running", ServerPaths.Redact(e.Message) + " Try again when it has finished.");
         }
     }
 
-    internal static Ok<StatusReport> Status(BackupStatus status) => TypedResults.Ok(status.Report());
+    internal static Ok<StatusReport> Status(BackupStatus status, Exposure exposure)
+    {
+        var report = status.Report();
+        return TypedResults.Ok(report with
+        {
+            LastRun = report.LastRun is { } last ? ForClients(last) : null,
+            RecentRuns = [.. report.RecentRuns.Select(ForClients)],
+            Warnings = exposure.Warning is { } warning ? [warning] : [],
+        });
+    }
+
+    /// <summary>A summary as a client may read it: its errors without absolute server paths (the log has them).</summary>
+    // State written by older versions may hold no list of errors at all.
+    private static RunSummary ForClients(RunSummary summary) => summary.FirstErrors is { Count: > 0 } errors
+        ? summary with { FirstErrors = [.. errors.Select(ServerPaths.Redact)] }
+        : summary;
 }

@@ -86,11 +86,18 @@ internal sealed class BackupOptions
     public PayloadMode PayloadMode { get; set; } = PayloadMode.Chunked;
 
     /// <summary>
-    /// <c>Auto</c>: the PUT's ETag (MD5) when it is one, else a HEAD, else a download. <c>Head</c>, <c>Download</c>: always that.
-    /// With <c>aws:kms</c> the ETag is no MD5 and a HEAD proves the bytes only on a store that validates checksums on
-    /// upload (AWS S3 does; moto does not): use <c>Download</c> with KMS on other S3-compatible stores.
+    /// <c>Auto</c>: the SHA-256 the store validated and echoed, or the ETag where the store's answer shows it is the MD5
+    /// (not with SSE-KMS, SSE-C or multipart), else a HEAD where that can prove more, else a download.
+    /// <c>Head</c>: always a HEAD, then a download if it proves nothing. <c>Download</c>: always compare bytes.
     /// </summary>
     public VerifyMode Verify { get; set; } = VerifyMode.Auto;
+
+    /// <summary>
+    /// Whether the store computes the SHA-256 it echoes from the bytes it received and refuses a mismatch, so that an
+    /// echoed checksum proves the upload. Default: yes for AWS S3 itself, no with a custom endpoint (moto, for one,
+    /// keeps the checksum the client announced). Set true for S3-compatible stores known to validate (e.g. MinIO).
+    /// </summary>
+    public bool? StoreValidatesChecksums { get; set; }
 
     /// <summary>Server-side encryption: empty, <c>AES256</c> or <c>aws:kms</c>.</summary>
     [RegularExpression("^(|AES256|aws:kms)$", ErrorMessage = "must be empty, AES256 or aws:kms.")]

@@ -46,7 +46,11 @@ internal sealed record StatusReport(
     string Destination,
     DateTimeOffset Now,
     IReadOnlyList<RunSummary> RecentRuns,
-    string Layout);
+    string Layout)
+{
+    /// <summary>Things a person should act on, shown as banners on the status page (e.g. exposed without keys).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? OldestReceivedAt, double? OldestAgeSeconds);
 

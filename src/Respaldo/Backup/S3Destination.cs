@@ -58,32 +58,30 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
         }
 
         var response = await S3Errors.Guard(() => s3.PutObjectAsync(request, ct), ct);
-        if (response.ChecksumSHA256 is { Length: > 0 } echoed && echoed != Convert.ToBase64String(sha256))
+        await VerifyAsync(key, body, Convert.ToBase64String(sha256), md5, StoreAnswer.Of(response), ct);
+    }
+
+    /// <summary>
+    /// Proves the stored object equals the local bytes before the caller may delete them, judging each proof by
+    /// what the store answered, not by configuration: a bucket's default encryption (SSE-KMS is common) changes
+    /// the ETag without Respaldo asking for it. A SHA-256 the store echoes must be the file's; it proves the bytes
+    /// where the store computes it from what it received and refuses a mismatch (<see cref="ChecksumValidated"/>).
+    /// The ETag proves them where it is the MD5 of the stored bytes (<see cref="StoreAnswer.EtagIsMd5"/>). Without
+    /// either proof the object is downloaded and compared byte for byte.
+    /// </summary>
+    private async Task VerifyAsync(string key, ReadOnlyMemory<byte> body, string sha256, byte[] md5, StoreAnswer put, CancellationToken ct)
+    {
+        if (put.Sha256 is { Length: > 0 } echoed && echoed != sha256)
         {
             // The store recorded a checksum other than the file's: a later verified read would fail.
             throw Mismatch(key, "the store recorded a SHA-256 that is not the file's");
         }
-        await VerifyAsync(key, body, sha256, md5, response.ETag, ct);
-    }
-
-    /// <summary>
-    /// Proves the stored object equals the local bytes before the caller may delete them. The ETag of a
-    /// single-part upload without KMS is the MD5 of the bytes the store kept, so a match proves them. Otherwise
-    /// the object's size and SHA-256 are read back with a HEAD, and where the store keeps no checksum the object
-    /// is downloaded and compared.
-    /// </summary>
-    private async Task VerifyAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, byte[] md5, string? etag, CancellationToken ct)
-    {
-        var md5Hex = Convert.ToHexStringLower(md5);
-        if (_options.Verify == VerifyMode.Auto && IsPlainMd5(etag) && !IsKms)
+        if (_options.Verify == VerifyMode.Auto && Proves(key, put, sha256, md5, body.Length))
         {
-            if (!string.Equals(etag!.Trim('"'), md5Hex, StringComparison.OrdinalIgnoreCase))
-            {
-                throw Mismatch(key, $"the store's ETag {etag} is not the MD5 of the {body.Length} bytes sent");
-            }
             return;
         }
-        if (_options.Verify != VerifyMode.Download)
+        // A HEAD can prove more than the PUT's answer only when it may carry a checksum that counts, or when asked for.
+        if (_options.Verify == VerifyMode.Head || (_options.Verify == VerifyMode.Auto && ChecksumValidated))
         {
             var head = await S3Errors.Guard(() => s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
             {
@@ -95,39 +93,50 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
             {
                 throw Mismatch(key, $"the store holds {head.ContentLength} bytes, {body.Length} were sent");
             }
-            // Both proofs are checked when both exist. The ETag is the store's own MD5 of the bytes it kept; a stored
-            // SHA-256 is proof only where the store validated it, and some S3-compatible stores (moto among them) keep
-            // the checksum the client announced even when the bytes they stored differ.
-            var proven = false;
-            if (IsPlainMd5(head.ETag) && !IsKms)
+            var answer = StoreAnswer.Of(head);
+            if (answer.Sha256 is { Length: > 0 } stored && stored != sha256)
             {
-                if (!string.Equals(head.ETag!.Trim('"'), md5Hex, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw Mismatch(key, $"the store's ETag {head.ETag} is not the MD5 of the bytes sent");
-                }
-                proven = true;
+                throw Mismatch(key, "the stored SHA-256 differs from the file's");
             }
-            if (head.ChecksumSHA256 is { Length: > 0 } storedSha256)
-            {
-                if (storedSha256 != Convert.ToBase64String(sha256))
-                {
-                    throw Mismatch(key, "the stored SHA-256 differs from the file's");
-                }
-                proven = true;
-            }
-            if (proven)
+            if (Proves(key, answer, sha256, md5, body.Length))
             {
                 return;
             }
         }
-        var stored = await GetAsync(key, ct) ?? throw Mismatch(key, "the object is missing right after its upload");
-        if (!stored.Body.AsSpan().SequenceEqual(body.Span))
+        var downloaded = await GetAsync(key, ct) ?? throw Mismatch(key, "the object is missing right after its upload");
+        if (!downloaded.Body.AsSpan().SequenceEqual(body.Span))
         {
             throw Mismatch(key, "the downloaded object differs from the file");
         }
     }
 
-    public async Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct)
+    /// <summary>True when <paramref name="answer"/> proves the bytes; throws when it proves they differ.</summary>
+    private bool Proves(string key, StoreAnswer answer, string sha256, byte[] md5, int length)
+    {
+        if (ChecksumValidated && answer.Sha256 == sha256)
+        {
+            return true;
+        }
+        if (!answer.EtagIsMd5 || IsKmsConfigured)
+        {
+            return false;
+        }
+        if (!string.Equals(answer.ETag!.Trim('"'), Convert.ToHexStringLower(md5), StringComparison.OrdinalIgnoreCase))
+        {
+            throw Mismatch(key, $"the store's ETag {answer.ETag} is not the MD5 of the {length} bytes sent");
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a SHA-256 the store echoes was computed by the store from the bytes it received. AWS S3 does this and
+    /// rejects an upload whose bytes do not match; some S3-compatible stores (moto among them) keep whatever checksum
+    /// the client announced, even for other bytes, so with a custom endpoint it counts only when configured so. The
+    /// client's own configuration says where requests really go (a ServiceURL means not AWS).
+    /// </summary>
+    private bool ChecksumValidated => _options.StoreValidatesChecksums ?? string.IsNullOrEmpty(s3.Config.ServiceURL);
+
+        public async Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct)
     {
         if (await GetAsync(key, ct) is not { } got)
         {
@@ -183,9 +192,8 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
         }
     }
 
-    private bool IsKms => _options.ServerSideEncryption?.StartsWith("aws:kms", StringComparison.Ordinal) == true;
-
-    private static bool IsPlainMd5(string? etag) => etag?.Trim('"') is { Length: 32 } hex && hex.All(char.IsAsciiHexDigit);
+    /// <summary>A store that does not report its encryption may still apply the KMS encryption configured here.</summary>
+    private bool IsKmsConfigured => _options.ServerSideEncryption?.StartsWith("aws:kms", StringComparison.Ordinal) == true;
 
     private static BackupException Mismatch(string key, string why) =>
         new(ErrorKind.Verification, $"Verification of {key} failed: {why}; the local file is kept.");

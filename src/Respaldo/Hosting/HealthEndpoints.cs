@@ -13,7 +13,7 @@ internal static class HealthEndpoints
     }
 
     /// <summary>Proves the spool is writable the only reliable way: by creating and removing a file in it.</summary>
-    internal static Results<Ok<Health>, JsonHttpResult<Health>> Check(IOptions<SpoolOptions> options)
+    internal static Results<Ok<Health>, JsonHttpResult<Health>> Check(IOptions<SpoolOptions> options, ILogger<Health> logger)
     {
         var probe = Path.Combine(options.Value.FullPath, SpoolFolder.TempName(Guid.NewGuid()));
         try
@@ -24,7 +24,9 @@ internal static class HealthEndpoints
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return TypedResults.Json(new Health("unhealthy", $"The spool folder is not writable: {e.Message}"),
+            // The full reason, with the folder's path, goes to the log; the answer, open to anyone, names no path.
+            logger.SpoolNotWritable(options.Value.FullPath, e);
+            return TypedResults.Json(new Health("unhealthy", $"The spool folder is not writable: {Security.ServerPaths.Redact(e.Message)}"),
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

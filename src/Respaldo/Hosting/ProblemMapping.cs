@@ -52,7 +52,8 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
+            // The log above has the full text; clients never see absolute server paths.
+            ProblemDetails = { Status = status, Title = title, Detail = Security.ServerPaths.Redact(detail) },
         };
         if (!await problems.TryWriteAsync(problem))
         {

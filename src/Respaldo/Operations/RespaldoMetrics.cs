@@ -21,6 +21,7 @@ internal sealed class RespaldoMetrics
     private readonly Counter<long> _replayed;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _intakeDuration;
+    private readonly Counter<long> _idempotencyEvicted;
     private readonly Counter<long> _backupRuns;
     private readonly Counter<long> _filesUploaded;
     private readonly Counter<long> _filesFailed;
@@ -44,6 +45,8 @@ internal sealed class RespaldoMetrics
         _intakeDuration = meter.CreateHistogram("respaldo.intake.duration", "s",
             "Time to answer an intake request, from routing to the response, by outcome.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = IntakeBuckets });
+        _idempotencyEvicted = meter.CreateCounter<long>("respaldo.idempotency.evicted", "{key}",
+            "Idempotency keys forgotten before their window ended because Intake:IdempotencyMaxEntries or MaxBytes was reached.");
         _backupRuns = meter.CreateCounter<long>("respaldo.backup.runs", "{run}", "Finished backup runs, by outcome.");
         _filesUploaded = meter.CreateCounter<long>("respaldo.backup.files.uploaded", "{file}",
             "Record files uploaded, verified and removed from the spool.");
@@ -80,6 +83,8 @@ internal sealed class RespaldoMetrics
         _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
         _intakeDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", "rejected"));
     }
+
+    public void IdempotencyKeyEvicted() => _idempotencyEvicted.Add(1);
 
     /// <summary>One verified object: its record files left the spool.</summary>
     public void ObjectUploaded(int files, long bytes, long objectBytes)

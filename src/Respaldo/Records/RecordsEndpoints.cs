@@ -15,8 +15,11 @@ internal static class RecordsEndpoints
 
     public static RouteGroupBuilder MapRecords(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").WithTags("Records").RequireApiKeyWhenRecordsProtected();
+        var group = routes.MapGroup("").WithTags("Records");
+        // Intake stays open unless configured (the seed's clients send no key); reading a record back returns
+        // personal data, so it needs a key as soon as any key is configured.
         group.MapPost("/store_data/", Store)
+            .RequireApiKeyForIntake()
             .RequireIntakeRateLimit()
             .WithIntakeTelemetry()
             .WithName("StoreRecord")
@@ -30,6 +33,7 @@ internal static class RecordsEndpoints
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
         group.MapGet("/records/{id}", Get)
+            .RequireApiKey()
             .WithName("GetRecord")
             .WithSummary("Reads a stored record, from the spool or from the backup")
             .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
@@ -39,7 +43,7 @@ internal static class RecordsEndpoints
     }
 
     internal static async Task<Results<Created<Receipt>, ProblemHttpResult>> Store(
-        HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency,
+        HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency, ApiKeys apiKeys,
         IOptions<IntakeOptions> options, CancellationToken ct)
     {
         if (!IsUtf8Json(request))
@@ -81,8 +85,9 @@ internal static class RecordsEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
                 $"Send one {IdempotencyKeyHeader} header of 1 to {IdempotencyCache.MaxKeyLength} visible ASCII characters.");
         }
-        var outcome = await idempotency.GetOrWriteAsync(key, record,
-            () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key));
+        var scope = apiKeys.ScopeOf(request);
+        var outcome = await idempotency.GetOrWriteAsync(scope, key, record,
+            () => spool.WriteAsync(record.Nombre, record.Edad, record.Profesion, key, scope));
         if (outcome is not var (original, replayed))
         {
             return Problem(StatusCodes.Status409Conflict, "Idempotency-Key reused",

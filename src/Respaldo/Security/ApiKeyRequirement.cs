@@ -4,12 +4,12 @@ using Microsoft.AspNetCore.Mvc;
 namespace Respaldo.Security;
 
 /// <summary>Endpoint metadata read by <see cref="ApiKeyMiddleware"/>: this endpoint wants a bearer key.</summary>
-internal sealed class ApiKeyRequirement(bool onlyWhenRecordsProtected)
+internal sealed class ApiKeyRequirement(bool onlyWhenIntakeProtected)
 {
     public static readonly ApiKeyRequirement Always = new(false);
-    public static readonly ApiKeyRequirement WhenRecordsProtected = new(true);
+    public static readonly ApiKeyRequirement WhenIntakeProtected = new(true);
 
-    public bool Applies(SecurityOptions options) => !onlyWhenRecordsProtected || options.ProtectRecords;
+    public bool Applies(SecurityOptions options) => !onlyWhenIntakeProtected || options.IntakeNeedsKey;
 }
 
 internal static class ApiKeyConventions
@@ -22,9 +22,9 @@ internal static class ApiKeyConventions
     public static TBuilder RequireApiKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(ApiKeyRequirement.Always, Unauthorized);
 
-    /// <summary>Like <see cref="RequireApiKey"/>, but only when <c>Security:ProtectRecords</c> is true.</summary>
-    public static TBuilder RequireApiKeyWhenRecordsProtected<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(ApiKeyRequirement.WhenRecordsProtected, Unauthorized);
+    /// <summary>Like <see cref="RequireApiKey"/>, but only when <c>Security:RequireKeyForIntake</c> is true.</summary>
+    public static TBuilder RequireApiKeyForIntake<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(ApiKeyRequirement.WhenIntakeProtected, Unauthorized);
 
     private static readonly IProducesResponseTypeMetadata Unauthorized =
         new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]);

@@ -15,6 +15,22 @@ internal sealed class ApiKeys(IOptions<SecurityOptions> options)
 
     public bool Configured => _hashes.Length > 0;
 
+    /// <summary>
+    /// Who the client is for idempotency: a short digest of the valid key it sent (never the key), or null for a
+    /// client without one. Clients with different keys then never see each other's Idempotency-Keys.
+    /// </summary>
+    public string? ScopeOf(HttpRequest request)
+    {
+        const string scheme = "Bearer ";
+        var values = request.Headers.Authorization;
+        if (!Configured || values.Count != 1 || values[0] is not { } header || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        var key = header[scheme.Length..].Trim();
+        return IsValid(key) ? "key:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16] : null;
+    }
+
     public bool IsValid(string presented)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));

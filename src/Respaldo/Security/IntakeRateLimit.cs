@@ -9,9 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Respaldo.Security;
 
 /// <summary>
-/// A token bucket per client IP on intake: one client cannot fill the spool or starve the others. The client
-/// is the connection's remote address; behind a proxy, configure forwarded headers first or all clients share
-/// one bucket. A rejected request is answered 429 with Retry-After before its body is read, so nothing is written.
+/// A token bucket per client on intake (<see cref="ClientTokenBucket"/>): one client cannot fill the spool or starve
+/// the others. The client is its IP address: the connection's, or behind the proxies listed in
+/// <c>Security:TrustedProxies</c> the one they forward (see <see cref="TrustedProxies"/>); without that, every client
+/// behind a proxy would share one bucket. A rejected request is answered 429 with Retry-After before its body is read,
+/// so nothing is written.
 /// </summary>
 internal static class IntakeRateLimit
 {
@@ -31,17 +33,15 @@ internal static class IntakeRateLimit
     private static RateLimitPartition<string> Partition(HttpContext context)
     {
         var limits = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
+        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         var client = ClientOf(context.Connection.RemoteIpAddress);
         return limits.PermitsPerSecond == 0
             ? RateLimitPartition.GetNoLimiter(client)
-            : RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = limits.EffectiveBurst,
-                TokensPerPeriod = limits.PermitsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-            });
+            : RateLimitPartition.Get(client, _ => CreateBucket(limits, time));
     }
+
+    internal static RateLimiter CreateBucket(RateLimitOptions limits, TimeProvider time) =>
+        new ClientTokenBucket(limits.PermitsPerSecond, limits.EffectiveBurst, time);
 
     private static string ClientOf(IPAddress? address) =>
         (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString() ?? "unknown";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Respaldo.Hosting;
 
 namespace Respaldo.Security;
@@ -5,30 +6,33 @@ namespace Respaldo.Security;
 internal static class SecurityRegistration
 {
     /// <summary>
-    /// API keys (<c>Security:ApiKeys</c>, <c>Security:ProtectRecords</c>), the intake rate limit
-    /// (<c>Security:RateLimit</c>) and Kestrel's request size, header and data-rate limits (<c>Kestrel:Limits</c>).
+    /// API keys (<c>Security:ApiKeys</c>, <c>Security:RequireKeyForIntake</c>), trusted proxies
+    /// (<c>Security:TrustedProxies</c>), the per-client intake rate limit (<c>Security:RateLimit</c>), the start-up
+    /// warning about listening beyond loopback without keys, and Kestrel's limits (<c>Kestrel:Limits</c>).
     /// </summary>
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section)
-            .Validate(o => o.ApiKeys.All(IsUsableKey),
-                "Security:ApiKeys: every key must be 1 or more visible ASCII characters without spaces (it travels as 'Authorization: Bearer <key>').")
-            .Validate(o => !o.ProtectRecords || o.ApiKeys.Length > 0,
-                "Security:ProtectRecords: needs at least one key in Security:ApiKeys.");
+        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section);
+        builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidation>();
         builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
         builder.Services.AddSingleton<ApiKeys>();
+        builder.Services.AddTrustedProxies();
+        builder.Services.AddSingleton<Exposure>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Exposure>());
         builder.Services.AddRateLimiter(IntakeRateLimit.Configure);
         builder.Services.AddKestrelLimits();
         return builder;
     }
 
-    /// <summary>Goes after routing (implicit) and before the endpoints: key checks first, then the rate limit.</summary>
+    /// <summary>
+    /// Goes after routing (implicit) and before the endpoints: the client's address first (from trusted proxies
+    /// only), then key checks, then the rate limit.
+    /// </summary>
     public static WebApplication UseSecurity(this WebApplication app)
     {
+        app.UseForwardedHeaders();
         app.UseMiddleware<ApiKeyMiddleware>();
         app.UseRateLimiter();
         return app;
     }
-
-    private static bool IsUsableKey(string? key) => !string.IsNullOrEmpty(key) && key.All(c => c is > ' ' and <= '~');
 }

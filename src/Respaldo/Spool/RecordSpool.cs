@@ -11,7 +11,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
     public string Directory { get; } = options.Value.FullPath;
 
     /// <summary>Returns once the record is durable on disk as <c>{id}.json</c>.</summary>
-    public async Task<Receipt> WriteAsync(string nombre, int edad, string profesion, string? idempotencyKey = null)
+    public async Task<Receipt> WriteAsync(string nombre, int edad, string profesion, string? idempotencyKey = null, string? idempotencyScope = null)
     {
         if (_options.MaxBytes > 0 && index.Bytes >= _options.MaxBytes)
         {
@@ -21,7 +21,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
         var now = time.GetUtcNow();
         var receivedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var id = RecordId.New(receivedAt);
-        var record = new StoredRecord(id, receivedAt, nombre, edad, profesion, idempotencyKey);
+        var record = new StoredRecord(id, receivedAt, nombre, edad, profesion, idempotencyKey, idempotencyScope);
         await writer.WriteAsync(id, RecordJson.Serialize(record));
         return new Receipt(id, RecordId.FileName(id), receivedAt);
     }

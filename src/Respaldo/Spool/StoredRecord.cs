@@ -13,7 +13,8 @@ internal sealed record StoredRecord(
     [property: JsonPropertyName("nombre")] string Nombre,
     [property: JsonPropertyName("edad")] int Edad,
     [property: JsonPropertyName("profesion")] string Profesion,
-    [property: JsonPropertyName("idempotencyKey"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null);
+    [property: JsonPropertyName("idempotencyKey"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyKey = null,
+    [property: JsonPropertyName("idempotencyScope"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? IdempotencyScope = null);
 
 /// <summary>What the client gets back once its record is durable.</summary>
 internal sealed record Receipt(

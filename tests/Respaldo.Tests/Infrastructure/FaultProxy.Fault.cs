@@ -1,6 +1,6 @@
 namespace Respaldo.Tests.Infrastructure;
 
-public enum FaultKind { None, Status, Reset, Stall, CorruptBody, ForwardThenReset }
+public enum FaultKind { None, Status, Reset, Stall, CorruptBody, ForwardThenReset, ResponseHeaders }
 
 /// <summary>What <see cref="FaultProxy"/> does with one request.</summary>
 public sealed class Fault

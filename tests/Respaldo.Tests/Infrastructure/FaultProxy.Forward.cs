@@ -9,7 +9,7 @@ namespace Respaldo.Tests.Infrastructure;
 public sealed partial class FaultProxy
 {
     private async Task<bool> ForwardAsync(
-        Socket client, Stream clientStream, HttpWireReader reader, HttpHead head, string method, Fault fault, bool keepAlive, CancellationToken ct)
+        Socket client, Stream clientStream, HttpWireReader reader, HttpHead head, ProxyRequest request, Fault fault, bool keepAlive, CancellationToken ct)
     {
         using var upstream = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _sockets.TryAdd(upstream, 0);
@@ -67,7 +67,11 @@ public sealed partial class FaultProxy
             }
             while (status is >= 100 and < 200);
 
-            var (responseFraming, responseLength) = response.ResponseBody(method, status);
+            var (responseFraming, responseLength) = response.ResponseBody(request.Method, status);
+            if (RewriteResponseHeaders is { } rewrite && rewrite(request, response.Headers))
+            {
+                Count(FaultKind.ResponseHeaders);
+            }
             if (fault.Kind == FaultKind.ForwardThenReset)
             {
                 await fromUpstream.CopyBodyAsync(responseFraming, responseLength, Stream.Null, ct);

@@ -40,6 +40,13 @@ public sealed partial class FaultProxy : IAsyncDisposable
     /// <summary>Decides each request's fault; read once per request, so it can be swapped at any time.</summary>
     public Func<ProxyRequest, Fault> Rule { get => _rule; set => _rule = value; }
 
+    /// <summary>
+    /// Sees the headers of every answer forwarded from the server, before the client does, and may change them in place
+    /// (e.g. make moto's answers look like those of a bucket with default SSE-KMS encryption). Returns whether it changed
+    /// anything; each change counts as an injected <see cref="FaultKind.ResponseHeaders"/>.
+    /// </summary>
+    public Func<ProxyRequest, List<KeyValuePair<string, string>>, bool>? RewriteResponseHeaders { get; set; }
+
     /// <summary>Added before acting on each request, to simulate a real S3 round trip.</summary>
     public TimeSpan Latency
     {
@@ -119,7 +126,7 @@ public sealed partial class FaultProxy : IAsyncDisposable
                     FaultKind.Status => await AnswerAsync(client, stream, reader, head, fault, keepAlive, ct),
                     FaultKind.Reset => Abort(client, fault),
                     FaultKind.Stall => await StallAsync(fault, ct),
-                    _ => await ForwardAsync(client, stream, reader, head, parts[0], fault, keepAlive, ct),
+                    _ => await ForwardAsync(client, stream, reader, head, request, fault, keepAlive, ct),
                 };
                 if (!again)
                 {

@@ -64,7 +64,7 @@ public sealed class StatusPageTests
     [Fact]
     public async Task TheSavedApiKeyIsSentAsABearerTokenAndKeptInTheBrowser()
     {
-        const string key = "page-key-0c9f3e";
+        const string key = "page-key-0c9f3e-7a1b";
         await using var app = await new RespaldoApplication($"--Security:ApiKeys:0={key}").StartAsync();
         (await app.PostRecordAsync(Valid)).EnsureSuccessStatusCode();
         await using var browser = await Browser.LaunchAsync();

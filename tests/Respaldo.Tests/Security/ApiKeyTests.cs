@@ -90,18 +90,6 @@ public sealed class ApiKeyTests
     }
 
     [Fact]
-    public async Task WithKeysButRecordsUnprotectedIntakeAndReadBackStayOpen()
-    {
-        await using var app = await new RespaldoApplication($"--Security:ApiKeys:0={Key}").StartAsync();
-
-        using var stored = await app.PostRecordAsync(Record);
-        using var read = await app.Client.GetAsync(stored.Headers.Location, Aftermath.Bounded());
-
-        Assert.Equal(HttpStatusCode.Created, stored.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-    }
-
-    [Fact]
     public async Task ProtectRecordsDemandsAKeyForIntakeAndReadBackAndWritesNothingWithoutOne()
     {
         await using var app = await new RespaldoApplication($"--Security:ApiKeys:0={Key}", "--Security:ProtectRecords=true").StartAsync();
