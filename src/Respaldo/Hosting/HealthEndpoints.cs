@@ -25,7 +25,7 @@ internal static class HealthEndpoints
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return TypedResults.Json(new Health("unhealthy", $"The spool folder is not writable: {e.Message}"),
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+                HttpJsonContext.Default.Health, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

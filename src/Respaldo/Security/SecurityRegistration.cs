@@ -10,12 +10,12 @@ internal static class SecurityRegistration
     /// </summary>
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section)
+        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section, static (section, o) => section.Bind(o))
             .Validate(o => o.ApiKeys.All(IsUsableKey),
                 "Security:ApiKeys: every key must be 1 or more visible ASCII characters without spaces (it travels as 'Authorization: Bearer <key>').")
             .Validate(o => !o.ProtectRecords || o.ApiKeys.Length > 0,
                 "Security:ProtectRecords: needs at least one key in Security:ApiKeys.");
-        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
+        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section, static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddRateLimiter(IntakeRateLimit.Configure);
         builder.Services.AddKestrelLimits();
