@@ -223,7 +223,7 @@ build() {
             { tail -30 "$LOGS/build.log" >&2; die "build of $project failed (log: $LOGS/build.log)"; }
     done
     if wants aot || [[ " $VARIANTS " == *" native "* ]]; then
-        log "publishing the Native AOT executable (deploy/publish.sh $RESPALDO_NATIVE --symbols)"
+        log "publishing the Native AOT executable (deploy/publish.sh $(dirname "$RESPALDO_NATIVE") --symbols)"
         "$REPO/deploy/publish.sh" "$(dirname "$RESPALDO_NATIVE")" --symbols >>"$LOGS/build.log" 2>&1 ||
             { tail -30 "$LOGS/build.log" >&2; die "deploy/publish.sh failed (log: $LOGS/build.log)"; }
     fi
