@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server, Debian's
-# chromium, systemd and strace), then `dotnet test`. moto_server and the AWS CLI are expected preinstalled
-# (see README). Extra arguments go to the test runner, e.g. ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
+# chromium, systemd and strace), publishes the Native AOT executable, then `dotnet test`. moto_server and the AWS
+# CLI are expected preinstalled (see README). Extra arguments go to the test runner, e.g. ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +25,20 @@ fi
 # DuckDB (npm @duckdb/node-api) reads the bundle archive as users would, in the bundle tests.
 if [ ! -d tests/duckdb/node_modules/@duckdb/node-api ]; then
   (cd tests/duckdb && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The process-level tests run the Native AOT executable users deploy: publish it once for this run (incremental
+# when nothing changed; deploy/publish.sh installs clang/lld/llvm/zlib1g-dev when missing). A preset
+# RESPALDO_EXECUTABLE skips this and tests that executable instead.
+if [ -z "${RESPALDO_EXECUTABLE:-}" ]; then
+  echo "Publishing the native executable (deploy/publish.sh artifacts/published)..."
+  publish_log=$(mktemp)
+  if ! deploy/publish.sh artifacts/published >"$publish_log" 2>&1; then
+    cat "$publish_log" >&2
+    exit 1
+  fi
+  rm -f "$publish_log"
+  export RESPALDO_EXECUTABLE="$PWD/artifacts/published/Respaldo"
 fi
 
 log=$(mktemp)

@@ -3,7 +3,7 @@
 # it replaces, backup through a 20 ms latency proxy against `aws s3 cp` + `rm`, peak memory, and growth with the
 # backlog. Prints a Markdown table and appends it to bench/RESULTS.md. See bench/README.md.
 #
-#   bench/run.sh [--full] [all | intake | backup | memory | growth | status | deps | build]...
+#   bench/run.sh [--full] [all | intake | backup | memory | growth | status | aot | deps | build]...
 set -Eeuo pipefail
 
 usage() {
@@ -17,6 +17,9 @@ Sections (default: all = intake backup growth status; memory figures come from t
   memory   peak RSS of the service under intake load and of a large backup (runs its own loads when alone)
   growth   Respaldo backup time for 1k and 10k records (100k with --full)
   status   GET /status latency with 0 and BENCH_STATUS_PENDING records pending
+  aot      the Native AOT executable (issue 11) beside the JIT build and FastAPI: intake at 32 connections,
+           `backup` of an empty spool against `aws --version`, executable size, peak RSS of a
+           BENCH_AOT_RECORDS backup
   deps     only install what is missing (wrk, FastAPI/uvicorn, ...)
   build    only build Release
 
@@ -31,6 +34,8 @@ Environment (defaults in brackets):
   BENCH_BACKUP_CONCURRENCY [16 = Respaldo's default Backup:Concurrency; passed to it when set; the S3 server is
            probed at it and at the CLI's 10]
   BENCH_GROWTH ["1000 10000", --full: "1000 10000 100000"]  BENCH_STATUS_PENDING [100000]
+  BENCH_AOT_RECORDS [100000]  BENCH_AOT_BACKUP_TOOLS ["native"; add respaldo for the JIT build]
+  BENCH_STARTUP_ROUNDS [5]  BENCH_NATIVE_ENV [extra VAR=value for the native serve/backup, e.g. GC settings]
   BENCH_WORKDIR [mktemp under /var/tmp]  BENCH_KEEP=1 keeps the spool folders  BENCH_SKIP_BUILD=1
   ArtifactsPath  where dotnet build puts its output [<repo>/artifacts]
 EOF
@@ -40,7 +45,8 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 COMMAND_LINE="bench/run.sh${*:+ $*}"
 for var in BENCH_DURATION BENCH_WARMUP BENCH_ROUNDS BENCH_CONNECTIONS BENCH_VARIANTS BENCH_RECORDS BENCH_S3 \
-    BENCH_GROWTH BENCH_STATUS_PENDING BENCH_LATENCY_MS BENCH_BACKUP_ROUNDS BENCH_BACKUP_CONCURRENCY; do
+    BENCH_GROWTH BENCH_STATUS_PENDING BENCH_LATENCY_MS BENCH_BACKUP_ROUNDS BENCH_BACKUP_CONCURRENCY \
+    BENCH_AOT_RECORDS BENCH_AOT_BACKUP_TOOLS BENCH_STARTUP_ROUNDS BENCH_NATIVE_ENV; do
     [[ -n ${!var:-} ]] && COMMAND_LINE="$var=\"${!var}\" $COMMAND_LINE"
 done
 
@@ -51,7 +57,7 @@ for arg in "$@"; do
         --no-append) APPEND=0 ;;
         -h | --help) usage; exit 0 ;;
         all) SECTIONS+=(intake backup growth status) ;;
-        intake | backup | memory | growth | status | deps | build) SECTIONS+=("$arg") ;;
+        intake | backup | memory | growth | status | aot | deps | build) SECTIONS+=("$arg") ;;
         *) echo "unknown argument: $arg" >&2; usage >&2; exit 2 ;;
     esac
 done
@@ -73,10 +79,16 @@ BACKUP_CONCURRENCY=${BENCH_BACKUP_CONCURRENCY:-16}
 STATUS_PENDING=${BENCH_STATUS_PENDING:-100000}
 if ((FULL)); then GROWTH=${BENCH_GROWTH:-1000 10000 100000}; else GROWTH=${BENCH_GROWTH:-1000 10000}; fi
 MEMORY_RECORDS=$((FULL ? 100000 : RECORDS))
+AOT_RECORDS=${BENCH_AOT_RECORDS:-100000}
+AOT_BACKUP_TOOLS=${BENCH_AOT_BACKUP_TOOLS:-native}
+STARTUP_ROUNDS=${BENCH_STARTUP_ROUNDS:-5}
+read -r -a NATIVE_ENV <<<"${BENCH_NATIVE_ENV:-}"
 BUCKET=bench-bucket
 
 ARTIFACTS=$(realpath -m "${ArtifactsPath:-$REPO/artifacts}")
 RESPALDO_DLL=$ARTIFACTS/bin/Respaldo/release/Respaldo.dll
+# deploy/publish.sh's Native AOT executable, with its symbols beside it for perf.
+RESPALDO_NATIVE=$ARTIFACTS/bench-native/Respaldo
 CEILING_DLL=$ARTIFACTS/bin/Ceiling/release/Ceiling.dll
 PROXY_DLL=$ARTIFACTS/bin/S3LatencyProxy/release/S3LatencyProxy.dll
 # Debian's python runs the FastAPI baseline (python3-fastapi) and the small helpers (standard library only).
@@ -184,7 +196,7 @@ ensure_deps() {
     if [[ ! -x $DEBIAN_PYTHON ]] || ! "$DEBIAN_PYTHON" -c 'import fastapi, uvicorn, pydantic' 2>/dev/null; then
         packages+=(python3-fastapi python3-uvicorn)
     fi
-    if wants backup || wants growth || wants memory; then
+    if wants backup || wants growth || wants memory || wants aot; then
         command -v aws >/dev/null || packages+=(awscli)
         if [[ $S3_KIND == s3rver ]]; then command -v node >/dev/null || packages+=(nodejs); fi
     fi
@@ -194,7 +206,7 @@ ensure_deps() {
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${packages[@]}"
     fi
     command -v dotnet >/dev/null || die "the .NET SDK (dotnet) is not installed; see global.json for the version"
-    if [[ $S3_KIND == s3rver && ! -f $S3RVER_JS ]] && { wants backup || wants growth || wants memory; }; then
+    if [[ $S3_KIND == s3rver && ! -f $S3RVER_JS ]] && { wants backup || wants growth || wants memory || wants aot; }; then
         log "installing s3rver (npm ci in tests/s3rver)"
         # Some nodejs packages bring npm along; Debian's does not.
         command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y npm
@@ -210,6 +222,11 @@ build() {
         dotnet build -c Release -nologo -v q "$REPO/$project" >>"$LOGS/build.log" 2>&1 ||
             { tail -30 "$LOGS/build.log" >&2; die "build of $project failed (log: $LOGS/build.log)"; }
     done
+    if wants aot || [[ " $VARIANTS " == *" native "* ]]; then
+        log "publishing the Native AOT executable (deploy/publish.sh $(dirname "$RESPALDO_NATIVE") --symbols)"
+        "$REPO/deploy/publish.sh" "$(dirname "$RESPALDO_NATIVE")" --symbols >>"$LOGS/build.log" 2>&1 ||
+            { tail -30 "$LOGS/build.log" >&2; die "deploy/publish.sh failed (log: $LOGS/build.log)"; }
+    fi
 }
 
 make_workdir() {
@@ -223,13 +240,20 @@ make_workdir() {
 
 # ---------------------------------------------------------------- servers
 
+# The command that runs Respaldo: the JIT build (dotnet Respaldo.dll), or the native executable for names native*.
+respaldo_command() {
+    if [[ $1 == native* ]]; then RESPALDO_CMD=(env "${NATIVE_ENV[@]}" "$RESPALDO_NATIVE"); else RESPALDO_CMD=(dotnet "$RESPALDO_DLL"); fi
+}
+
 # Starts Respaldo's service on DIR; sets SERVER_PID and SERVER_URL. Extra arguments go to its configuration.
+# NAME native* runs the native executable instead of the JIT build.
 start_respaldo() {
     local dir=$1 name=${2:-respaldo}; shift 2 || shift $#
     local port; port=$(free_port)
     SERVER_URL=http://127.0.0.1:$port
+    respaldo_command "$name"
     # Working directory outside the spool; Respaldo's content root is its own folder anyway.
-    start_bg "$name" dotnet "$RESPALDO_DLL" --urls "$SERVER_URL" --Storage:Directory="$dir" \
+    start_bg "$name" "${RESPALDO_CMD[@]}" --urls "$SERVER_URL" --Storage:Directory="$dir" \
         --Security:RateLimit:PermitsPerSecond=0 --Backup:Schedule=off --Logging:LogLevel:Default=Warning "$@"
     SERVER_PID=$STARTED_PID
     wait_http "$SERVER_URL/healthz" "$SERVER_PID" "$name" 300
@@ -241,8 +265,8 @@ start_variant() {
     case $variant in
         ceiling)
             start_bg ceiling dotnet "$CEILING_DLL" --urls "$SERVER_URL" ;;
-        respaldo)
-            start_respaldo "$dir" respaldo; return ;;
+        respaldo | native)
+            start_respaldo "$dir" "$variant"; return ;;
         respaldo-serial)
             # The group commit without its pipeline: a batch is written only after the previous sync returned.
             start_respaldo "$dir" respaldo-serial --Storage:SyncPipeline=Serial; return ;;
@@ -415,13 +439,14 @@ backup_one() {
     local dir=$WORK/$kind-$tool-$n-r$round prefix=$tool-$n-r$round measured failed=null
     copy_records "$n" "$dir"
     log "$kind: $tool uploads $n records through the proxy"
-    if [[ $tool == respaldo ]]; then
+    if [[ $tool == respaldo || $tool == native ]]; then
         local extra=()
+        respaldo_command "$tool"
         [[ $S3_KIND == s3rver ]] && extra+=(--Backup:PayloadMode=Plain)
         [[ -n ${BENCH_BACKUP_CONCURRENCY:-} ]] && extra+=(--Backup:Concurrency="$BENCH_BACKUP_CONCURRENCY")
         measured=$(env "${S3_ENV[@]}" AWS_ENDPOINT_URL="$PROXY_URL" "$DEBIAN_PYTHON" "$BENCH/tools/measure.py" \
             --log "$LOGS/$kind-$tool-$n-r$round.log" --timeout 3600 -- \
-            dotnet "$RESPALDO_DLL" backup --Storage:Directory="$dir" --Backup:Destination="s3://$BUCKET/$prefix" \
+            "${RESPALDO_CMD[@]}" backup --Storage:Directory="$dir" --Backup:Destination="s3://$BUCKET/$prefix" \
             --Logging:LogLevel:Default=Warning "${extra[@]}")
     else
         # The approach Respaldo replaces; `find -delete` is `rm DIR/*.json` without the argument-list limit.
@@ -457,7 +482,7 @@ backup_one() {
     remove_dir "$dir"
     s3_reset
     local conns=10   # the CLI's default max_concurrent_requests
-    [[ $tool == respaldo ]] && conns=$BACKUP_CONCURRENCY
+    [[ $tool == respaldo || $tool == native ]] && conns=$BACKUP_CONCURRENCY
     emit "{\"kind\":\"$kind\",\"tool\":\"$tool\",\"records\":$n,\"round\":$round,\"conns\":$conns,\"objects\":$objects,\"failed\":$failed,${measured#\{}"
     log "$kind: $tool $n records: $(json_get "$measured" seconds) s, exit $exit_code, peak RSS $(json_get "$measured" peak_rss_kb) kB${failed#null}"
 }
@@ -543,6 +568,37 @@ section_status() {
     status_one "$STATUS_PENDING" || return 0
 }
 
+# ---------------------------------------------------------------- 5. the Native AOT executable (issue 11)
+
+section_aot() {
+    respaldo_built aot || return 0
+    [[ -x $RESPALDO_NATIVE ]] || { fail_section aot "the native executable is missing: $RESPALDO_NATIVE"; return 0; }
+    emit "{\"kind\":\"size\",\"bytes\":$(stat -c %s "$RESPALDO_NATIVE")}"
+    # Intake at 32 connections: JIT, native and FastAPI in interleaved rounds (unless the intake section ran them).
+    if ! { wants intake && [[ " $VARIANTS " == *" native "* ]]; }; then
+        local round variant
+        for ((round = 1; round <= ROUNDS; round++)); do
+            for variant in respaldo native fastapi; do intake_one "$variant" 32 "$round"; done
+        done
+    fi
+    # Cron's case: `backup` with nothing to do, to an S3 destination, against the AWS CLI's own start-up.
+    start_s3
+    local empty=$WORK/empty-spool; mkdir -p "$empty"
+    local s3=(env "${S3_ENV[@]}" AWS_ENDPOINT_URL="$S3_URL") args=(backup --Storage:Directory="$empty" --Backup:Destination="s3://$BUCKET/empty")
+    log "aot: backup of an empty spool, $STARTUP_ROUNDS interleaved rounds: native, JIT, aws --version"
+    local line
+    while read -r line; do
+        emit "{\"kind\":\"startup\",${line#\{}"
+    done < <("$DEBIAN_PYTHON" "$BENCH/tools/startup.py" --rounds "$STARTUP_ROUNDS" --log "$LOGS/startup.log" \
+        --name native -- "${s3[@]}" "${NATIVE_ENV[@]}" "$RESPALDO_NATIVE" "${args[@]}" \
+        --name jit -- "${s3[@]}" dotnet "$RESPALDO_DLL" "${args[@]}" \
+        --name aws-version -- aws --version)
+    # Peak RSS of a large backup through the latency proxy.
+    ensure_master "$AOT_RECORDS"
+    local tool
+    for tool in $AOT_BACKUP_TOOLS; do backup_one aot-backup "$tool" "$AOT_RECORDS" 1; done
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -559,7 +615,7 @@ main() {
     cd "$WORK"
 
     local section
-    for section in intake backup growth status memory; do
+    for section in intake backup growth status memory aot; do
         wants "$section" && "section_$section"
     done
     [[ -n $PROXY_PID ]] && stop_pid "$PROXY_PID"

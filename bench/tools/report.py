@@ -11,12 +11,18 @@ import statistics
 import sys
 from collections import defaultdict
 
-VARIANT_ORDER = ["ceiling", "respaldo", "respaldo-serial", "fastapi"]
+VARIANT_ORDER = ["ceiling", "respaldo", "respaldo-serial", "native", "fastapi"]
 VARIANT_NAMES = {
     "ceiling": "Ceiling (Kestrel, no disk)",
     "respaldo": "Respaldo (durable)",
     "respaldo-serial": "Respaldo, `Storage:SyncPipeline=Serial`",
+    "native": "Respaldo Native AOT (durable)",
     "fastapi": "FastAPI baseline (no fsync)",
+}
+TOOL_NAMES = {
+    "respaldo": "Respaldo `backup`",
+    "native": "Respaldo Native AOT `backup`",
+    "aws-cli": "`aws s3 cp --recursive` + `rm`",
 }
 
 
@@ -112,17 +118,16 @@ def backup_table(rows, title, out, failures, probes):
         by[(r["records"], r["tool"])].append(r)
     for records in sorted({r["records"] for r in rows}):
         fps = {tool: med([r["records"] / r["seconds"] for r in by[(records, tool)] if r["seconds"]])
-               for tool in ("respaldo", "aws-cli")}
-        for tool in ("respaldo", "aws-cli"):
+               for tool in TOOL_NAMES}
+        for tool in TOOL_NAMES:
             group = by[(records, tool)]
             if not group:
                 continue
             seconds = med([r["seconds"] for r in group])
             rss = max((r.get("peak_rss_kb") or 0) for r in group)
-            name = "Respaldo `backup`" if tool == "respaldo" else "`aws s3 cp --recursive` + `rm`"
-            out.append(f"| {records:,} | {name} | {seconds:.1f} | {fps[tool]:,.0f} "
-                       f"| {ratio(fps[tool], fps['aws-cli']) if tool == 'respaldo' else '1.00'} "
-                       f"| {seconds / records * 1000:.2f} | {mb(rss) if tool == 'respaldo' else mb(rss) + ' (CLI)'} | {len(group)} "
+            out.append(f"| {records:,} | {TOOL_NAMES[tool]} | {seconds:.1f} | {fps[tool]:,.0f} "
+                       f"| {ratio(fps[tool], fps['aws-cli']) if tool != 'aws-cli' else '1.00'} "
+                       f"| {seconds / records * 1000:.2f} | {mb(rss) if tool != 'aws-cli' else mb(rss) + ' (CLI)'} | {len(group)} "
                        f"| {headroom(capacity.get(group[0].get('conns')), fps[tool])} |")
     out.append("")
     for r in rows:
@@ -170,6 +175,51 @@ def memory_table(rows, out):
     out.append("")
 
 
+def aot_table(kinds, out, failures):
+    """Issue 11's figures, side by side from this run, each with its target."""
+    intake = [r for r in kinds["intake"] if r["conns"] == 32]
+    startup = {r["name"]: r for r in kinds["startup"]}
+    size = kinds["size"][0]["bytes"] if kinds["size"] else None
+    backups = [r for r in kinds["aot-backup"] if r["tool"] == "native" and not r.get("failed")]
+
+    def peak(variant):
+        return max((r.get("rss_kb") or 0 for r in intake if r["variant"] == variant), default=0)
+
+    def rps(variant):
+        return med([r["rps"] for r in intake if r["variant"] == variant])
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+
+    out.append("### Native AOT (issue 11): the figures and their targets, same run\n")
+    out.append("| figure | Native AOT | compared with | ratio | target | |")
+    out.append("|---|---:|---|---:|---|---|")
+    if intake:
+        native, fastapi, jit = peak("native"), peak("fastapi"), peak("respaldo")
+        out.append(f"| peak RSS of `serve`, durable intake at 32 connections | {mb(native)} MB | FastAPI {mb(fastapi)} MB, JIT {mb(jit)} MB "
+                   f"| {ratio(native, fastapi)} × FastAPI | ≤ 1.00 × FastAPI | {verdict(native and fastapi and native <= fastapi)} |")
+        n, j = rps("native"), rps("respaldo")
+        out.append(f"| durable intake req/s at 32 connections (median) | {n or 0:,.0f} | JIT {j or 0:,.0f} "
+                   f"| {ratio(n, j)} × JIT | ≥ 1.00 × JIT | {verdict(n and j and n >= j)} |")
+    if startup.get("native") and startup.get("aws-version"):
+        n, a, j = startup["native"]["median"], startup["aws-version"]["median"], startup.get("jit", {}).get("median")
+        rounds = len(startup["native"]["seconds"])
+        out.append(f"| `backup` of an empty spool, wall time (median of {rounds}) | {n * 1000:.0f} ms | `aws --version` {a * 1000:.0f} ms"
+                   f"{f', JIT {j * 1000:.0f} ms' if j else ''} | {ratio(n, a)} × aws | ≤ 0.25 × aws | {verdict(n <= 0.25 * a)} |")
+        for r in startup.values():
+            if any(r["exits"]):
+                failures.append(f"startup {r['name']}: exit codes {r['exits']}")
+    if size:
+        out.append(f"| executable size | {size / 1048576:.1f} MiB | | | ≤ 40 MiB | {verdict(size <= 40 * 1048576)} |")
+    for r in backups:
+        out.append(f"| peak RSS of a {r['records']:,}-record backup (through the proxy) | {mb(r['peak_rss_kb'])} MB | "
+                   f"{r['records'] / r['seconds']:,.0f} files/s | | ≤ 64 MB | {verdict(r['peak_rss_kb'] <= 64 * 1024)} |")
+    out.append("")
+    for r in kinds["aot-backup"]:
+        if r.get("failed"):
+            failures.append(f"aot backup {r['tool']} {r['records']} records: {r['failed']}")
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
     out, failures = [], []
@@ -186,6 +236,8 @@ def main():
         backup_table(kinds["growth"], "Growth: backup time against the backlog", out, failures, kinds["s3probe"])
     if kinds["status"]:
         status_table(kinds["status"], out, failures)
+    if kinds["startup"] or kinds["size"] or kinds["aot-backup"]:
+        aot_table(kinds, out, failures)
     memory_table(rows, out)
     for r in kinds["note"]:
         out.append(f"- {r['text']}")

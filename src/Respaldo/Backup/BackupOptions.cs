@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Respaldo.Hosting;
 
 namespace Respaldo.Backup;
 
@@ -37,7 +38,7 @@ internal sealed class BackupOptions
     public string? TimeZone { get; set; }
 
     /// <summary>How long after start-up a run that was missed while the service was down is caught up.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    [TimeSpanRange("00:00:00", "1.00:00:00")]
     public TimeSpan CatchUpDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Uploads in flight at once.</summary>
@@ -49,18 +50,18 @@ internal sealed class BackupOptions
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>First retry delay; each further retry doubles it, with full jitter.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]
+    [TimeSpanRange("00:00:00.001", "01:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Time allowed for one request to the destination before it counts as a (retryable) timeout.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.1", "00:30:00")]
+    [TimeSpanRange("00:00:00.1", "00:30:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a run waits for another run (any process) to release the spool's lock before reporting it busy.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [TimeSpanRange("00:00:00", "01:00:00")]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>

@@ -11,7 +11,7 @@ internal static class BackupRegistration
     /// <summary>The destination, the run, restore and status; shared by every command.</summary>
     public static IHostApplicationBuilder AddBackup(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section)
+        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section, static (section, o) => section.Bind(o))
             .Validate(o => !S3Location.IsS3(o.Destination) || S3Location.TryParse(o.Destination, out _, out _),
                 "Backup:Destination: an S3 destination is s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 characters.")
             .Validate(BackupSchedule.IsValid,

@@ -27,7 +27,7 @@ internal static class HealthEndpoints
             // The full reason, with the folder's path, goes to the log; the answer, open to anyone, names no path.
             logger.SpoolNotWritable(options.Value.FullPath, e);
             return TypedResults.Json(new Health("unhealthy", $"The spool folder is not writable: {Security.ServerPaths.Redact(e.Message)}"),
-                statusCode: StatusCodes.Status503ServiceUnavailable);
+                HttpJsonContext.Default.Health, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Respaldo.Backup;
 using Respaldo.Operations;
 using Respaldo.Records;
@@ -76,7 +75,7 @@ internal static class RespaldoHost
 
     public static IHostApplicationBuilder AddSpool(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section);
+        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section, static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<SpoolIndex>();
         builder.Services.AddSingleton<SpoolWriter>();
         builder.Services.AddSingleton<RecordSpool>();
@@ -85,7 +84,7 @@ internal static class RespaldoHost
 
     public static IHostApplicationBuilder AddRecords(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<IntakeOptions>(IntakeOptions.Section);
+        builder.Services.AddValidatedOptions<IntakeOptions>(IntakeOptions.Section, static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<IdempotencyCache>();
         builder.Services.AddSingleton<RecordReader>();
         // Order matters: recovery cleans the spool before idempotency keys are read back from it.
@@ -97,9 +96,7 @@ internal static class RespaldoHost
     public static IHostApplicationBuilder AddHttpApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
-        // Numbers are numbers: the OpenAPI schemas then say "integer" where the web defaults would also
-        // allow a string, which the record parser rejects.
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
+        builder.Services.AddHttpJson();
         builder.Services.AddExceptionHandler<ProblemMapping>();
         builder.Services.AddRespaldoOpenApi();
         return builder;

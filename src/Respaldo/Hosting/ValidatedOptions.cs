@@ -1,31 +1,59 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using Microsoft.Extensions.Options;
 
 namespace Respaldo.Hosting;
 
 internal static class ValidatedOptions
 {
+    private const DynamicallyAccessedMemberTypes Members =
+        DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicParameterlessConstructor;
+
     /// <summary>
     /// Binds a configuration section and validates it when the program starts, with messages that name the
     /// full key (<c>Storage:MaxBytes: ...</c>) so a person knows what to fix.
     /// </summary>
-    public static OptionsBuilder<T> AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class
+    /// <param name="bind">
+    /// <c>static (section, o) => section.Bind(o)</c> at the call site: there the type is known, so the
+    /// configuration binding source generator replaces the reflection binder, which Native AOT cannot run.
+    /// </param>
+    public static OptionsBuilder<T> AddValidatedOptions<[DynamicallyAccessedMembers(Members)] T>(
+        this IServiceCollection services, string section, Action<IConfiguration, T> bind) where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(new SectionValidator<T>(section));
-        return services.AddOptions<T>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IOptionsChangeTokenSource<T>>(sp =>
+            new ConfigurationChangeTokenSource<T>(sp.GetRequiredService<IConfiguration>().GetSection(section)));
+        return services.AddOptions<T>()
+            .Configure<IConfiguration>((options, configuration) => bind(configuration.GetSection(section), options))
+            .ValidateOnStart();
     }
 
-    private sealed class SectionValidator<T>(string section) : IValidateOptions<T> where T : class
+    /// <summary>
+    /// The data annotations of <typeparamref name="T"/>'s properties, checked one property at a time:
+    /// <see cref="Validator.TryValidateObject(object, ValidationContext, ICollection{ValidationResult}, bool)"/>
+    /// discovers them through reflection the trimmer cannot see; here the properties are kept by the annotation.
+    /// </summary>
+    private sealed class SectionValidator<[DynamicallyAccessedMembers(Members)] T>(string section) : IValidateOptions<T> where T : class
     {
         public ValidateOptionsResult Validate(string? name, T options)
         {
-            var results = new List<ValidationResult>();
-            if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
+            var failures = new List<string>();
+            foreach (var property in typeof(T).GetProperties())
             {
-                return ValidateOptionsResult.Success;
+                var attributes = property.GetCustomAttributes<ValidationAttribute>(inherit: true).ToArray();
+                if (attributes.Length == 0 || property.GetIndexParameters().Length > 0)
+                {
+                    continue;
+                }
+                var context = new ValidationContext(options, property.Name, serviceProvider: null, items: null) { MemberName = property.Name };
+                var results = new List<ValidationResult>();
+                if (!Validator.TryValidateValue(property.GetValue(options), context, results, attributes))
+                {
+                    failures.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+                }
             }
-            return ValidateOptionsResult.Fail(results.Select(r =>
-                $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging.Console;
 using Respaldo.Hosting;
 
@@ -33,7 +34,7 @@ internal static class LogFormat
 
     public static IHostApplicationBuilder AddLogFormat(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<LogFormatOptions>(LogFormatOptions.Section)
+        builder.Services.AddValidatedOptions<LogFormatOptions>(LogFormatOptions.Section, static (section, o) => section.Bind(o))
             .Validate(o => LogFormatOptions.IsValid(o.Format), "Logging:Format: must be 'text' or 'json'.");
         // The formatter is chosen now, before the options exist; an invalid value still stops the program at
         // start through the validation above.
@@ -49,8 +50,10 @@ internal static class LogFormat
         else if (string.IsNullOrEmpty(builder.Configuration["Logging:Console:FormatterName"]))
         {
             // The built-in Logging:Console:FormatterName (simple, systemd, json), when set, still wins.
-            builder.Logging.AddConsole(o => o.FormatterName = TextLogFormatter.Name)
-                .AddConsoleFormatter<TextLogFormatter, ConsoleFormatterOptions>();
+            // Registered directly: AddConsoleFormatter<,> would also bind formatter options this formatter never
+            // reads, through the reflection binder that Native AOT cannot run.
+            builder.Logging.AddConsole(o => o.FormatterName = TextLogFormatter.Name);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, TextLogFormatter>());
         }
         return builder;
     }

@@ -33,7 +33,7 @@ internal static class TelemetryRegistration
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
         builder.AddLogFormat();
-        builder.Services.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section)
+        builder.Services.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section, static (section, o) => section.Bind(o))
             .Validate(o => TelemetryOptions.IsValidEndpoint(o.OtlpEndpoint),
                 "Telemetry:OtlpEndpoint: not an absolute http(s) URL (e.g. http://collector:4317).");
         builder.Services.AddSingleton<RespaldoMetrics>();

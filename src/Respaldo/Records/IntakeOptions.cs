@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Respaldo.Hosting;
 
 namespace Respaldo.Records;
 
@@ -11,7 +12,7 @@ internal sealed class IntakeOptions
     public int MaxBodyBytes { get; set; } = 16 * 1024;
 
     /// <summary>How long a repeated <c>Idempotency-Key</c> returns the original record instead of writing a new one.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    [TimeSpanRange("00:00:01", "7.00:00:00")]
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>

@@ -12,9 +12,9 @@ internal static class SecurityRegistration
     /// </summary>
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section);
+        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section, static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidation>();
-        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section);
+        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section, static (section, o) => section.Bind(o));
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddTrustedProxies();
         builder.Services.AddSingleton<Exposure>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Respaldo.Hosting;
 
 namespace Respaldo.Spool;
 
@@ -15,11 +16,11 @@ internal sealed class SpoolOptions
     public long MaxBytes { get; set; }
 
     /// <summary>What a full or failing spool tells clients to wait before retrying.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [TimeSpanRange("00:00:01", "01:00:00")]
     public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the in-memory backlog figures are reconciled with the folder (another process may back up).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan RescanInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>

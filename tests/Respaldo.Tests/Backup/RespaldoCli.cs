@@ -1,22 +1,22 @@
 using System.Diagnostics;
+using Respaldo.Tests.Infrastructure;
 
 namespace Respaldo.Tests.Backup;
 
-/// <summary>Runs the real executable (the built Respaldo.dll) as a separate process, as cron or a person would.</summary>
+/// <summary>Runs the real executable (the published Native AOT one) as a separate process, as cron or a person would.</summary>
 internal static class RespaldoCli
 {
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "Respaldo.dll");
+    public static string Executable => NativeExecutable.Path;
 
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(
         string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(await NativeExecutable.GetAsync())
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

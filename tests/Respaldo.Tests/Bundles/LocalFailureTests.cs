@@ -36,7 +36,7 @@ public sealed class LocalFailureTests
 
         var (code, stdout, stderr) = await RunAsync("/usr/bin/setpriv",
         [
-            "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "dotnet", RespaldoCli.Dll, "backup",
+            "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", await NativeExecutable.GetAsync(), "backup",
             $"--Storage:Directory={spool}", $"--Backup:Destination={backup}", $"--Backup:Layout={layout}",
         ], root.Path);
 

@@ -10,8 +10,8 @@ using Respaldo.Tests.Infrastructure;
 namespace Respaldo.Tests.Deployment;
 
 /// <summary>
-/// The self-contained single-file executable that deploy/publish.sh makes: it runs with no .NET beside it, serves,
-/// backs up to S3, stops cleanly on SIGTERM, and needs nothing the systemd unit's sandbox forbids.
+/// The Native AOT executable that deploy/publish.sh makes: it runs with no .NET on the machine, serves, backs up
+/// to S3, stops cleanly on SIGTERM, and needs nothing the systemd unit's sandbox forbids.
 /// </summary>
 public sealed partial class PublishTests(PublishedExecutable published) : IClassFixture<PublishedExecutable>
 {
@@ -44,6 +44,35 @@ public sealed partial class PublishTests(PublishedExecutable published) : IClass
         Assert.Contains("Succeeded", stdout);
         Assert.Equal(served, await AwsCli.GetObjectBytesAsync(moto, bucket, KeyLayout.KeyFor("records", id), Ct));
         Assert.Empty(Directory.GetFiles(Path.Combine(temp.Path, "records"), "*.json"));
+    }
+
+    [Fact]
+    public async Task ThePublishedExecutableIsNativeCodeThatNeedsOnlyGlibcAndRunsWithNoDotnetInstalled()
+    {
+        // Linked against glibc alone (a self-contained .NET build also needs libstdc++, libgcc_s and libz).
+        var (lddCode, ldd, lddError) = await ServerProcess.RunAsync(new ProcessStartInfo("ldd") { ArgumentList = { published.Program } }, TimeSpan.FromSeconds(30), Ct);
+        Assert.True(lddCode == 0, lddError);
+        var libraries = ldd.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => Path.GetFileName(l.Split(' ')[0])).Where(l => !l.StartsWith("linux-vdso", StringComparison.Ordinal)).Order();
+        Assert.Equal(["ld-linux-x86-64.so.2", "libc.so.6", "libm.so.6"], libraries);
+
+        // No .NET on the machine: in a private mount namespace an empty tmpfs covers the installed SDK and runtimes,
+        // and the program backs up (an empty spool) all the same, from a bare environment.
+        var dotnetRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        var (probe, _, _) = await ServerProcess.RunAsync(new ProcessStartInfo("unshare") { ArgumentList = { "--mount", "true" } }, TimeSpan.FromSeconds(30), Ct);
+        Assert.SkipUnless(probe == 0, "unshare --mount is not permitted here (needs root or CAP_SYS_ADMIN)");
+        using var temp = new TempFolder();
+        var hidden = $"mount -t tmpfs none '{dotnetRoot}' && test ! -e '{dotnetRoot}/dotnet' && exec env -i PATH=/usr/bin:/bin HOME='{temp.Path}' \"$0\" \"$@\"";
+        var info = new ProcessStartInfo("unshare") { WorkingDirectory = temp.Path };
+        foreach (var arg in (string[])["--mount", "--propagation", "private", "/bin/sh", "-c", hidden, published.Program, "backup",
+            $"--Storage:Directory={temp.Sub("records")}", $"--Backup:Destination={temp.Sub("backup")}"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var (exitCode, stdout, stderr) = await ServerProcess.RunAsync(info, TimeSpan.FromMinutes(1), Ct);
+
+        Assert.True(exitCode == 0, $"{stdout}\n{stderr}");
+        Assert.Contains("Succeeded", stdout);
     }
 
     [Fact]

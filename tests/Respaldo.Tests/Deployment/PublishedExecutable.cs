@@ -5,30 +5,16 @@ using Respaldo.Tests.Infrastructure;
 namespace Respaldo.Tests.Deployment;
 
 /// <summary>
-/// Respaldo published once per test class with deploy/publish.sh (self-contained, single file, linux-x64) into a
-/// temporary folder, with its own MSBuild artifacts folder so it never touches the build the tests run from.
-/// Read-only once made: tests only run it.
+/// The Native AOT executable deploy/publish.sh makes (see <see cref="NativeExecutable"/>: published once per test
+/// run). Read-only once made: tests only run it.
 /// </summary>
 public sealed partial class PublishedExecutable : IAsyncLifetime
 {
-    private readonly TempFolder _folder = new();
+    public string Output => Path.GetDirectoryName(Program)!;
 
-    public string Output => Path.Combine(_folder.Path, "out");
+    public string Program { get; private set; } = "";
 
-    public string Program => Path.Combine(Output, "Respaldo");
-
-    public async ValueTask InitializeAsync()
-    {
-        var info = new ProcessStartInfo("/bin/bash") { ArgumentList = { RepoFiles.Deploy("publish.sh"), Output } };
-        info.Environment["ArtifactsPath"] = Path.Combine(_folder.Path, "artifacts");
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        var (exitCode, stdout, stderr) = await ServerProcess.RunAsync(info, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"deploy/publish.sh failed with exit code {exitCode}:\n{stdout}\n{stderr}");
-        }
-    }
+    public async ValueTask InitializeAsync() => Program = await NativeExecutable.GetAsync();
 
     /// <summary>Starts the executable (optionally under a wrapper such as strace) and waits until it listens.</summary>
     public async Task<RunningProgram> StartAsync(IDictionary<string, string> environment, string[]? wrapper = null)
@@ -88,11 +74,7 @@ public sealed partial class PublishedExecutable : IAsyncLifetime
         return ServerProcess.RunAsync(info, TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
     }
 
-    public ValueTask DisposeAsync()
-    {
-        _folder.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     [GeneratedRegex(@"Now listening on: (http://\S+)")]
     private static partial Regex Listening();

@@ -63,9 +63,8 @@ public sealed partial class SystemCronTests
         var environmentFile = Path.Combine(temp.Path, "respaldo.env");
         await File.WriteAllTextAsync(environmentFile, await File.ReadAllTextAsync(RepoFiles.Deploy(example), Ct)
             + Overrides(example, bucket, moto, temp), Ct);
-        var program = Path.Combine(temp.Path, "Respaldo");
-        await File.WriteAllTextAsync(program, $"#!/bin/sh\nexec {Dotnet()} {RespaldoCli.Dll} \"$@\"\n", Ct);
-        File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // The published executable itself, as /opt/respaldo/Respaldo would be: cron's bare PATH has no dotnet, nor needs one.
+        var program = await NativeExecutable.GetAsync();
         var command = CronJob.Shipped().Command
             .Replace("/var/lib/respaldo", Path.Combine(temp.Path, "state"))
             .Replace("/etc/respaldo/respaldo.env", environmentFile)
@@ -120,10 +119,6 @@ public sealed partial class SystemCronTests
         }
         return string.Join('\n', lines) + "\n";
     }
-
-    private static string Dotnet() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "dotnet")).FirstOrDefault(File.Exists)
-        ?? "/usr/share/dotnet/dotnet";
 
     /// <summary>The one job line of the crontab: five schedule fields, the user, the command.</summary>
     private sealed partial record CronJob(string Schedule, string User, string Command)

@@ -6,7 +6,7 @@ using Respaldo.Tests.Infrastructure;
 namespace Respaldo.Tests.Faults;
 
 /// <summary>
-/// The real program (the built Respaldo.dll) as a separate process that a test can SIGKILL at any moment:
+/// The real program (the published Native AOT executable) as a separate process that a test can SIGKILL at any moment:
 /// <see cref="Process.Kill()"/> sends SIGKILL on Linux, so no finally block, flush or shutdown hook runs.
 /// </summary>
 internal sealed class RespaldoProcess : IAsyncDisposable
@@ -26,7 +26,7 @@ internal sealed class RespaldoProcess : IAsyncDisposable
 
     public static RespaldoProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null, Uri? baseAddress = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(NativeExecutable.Path)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -34,13 +34,11 @@ internal sealed class RespaldoProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(RespaldoCli.Dll);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
         info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

@@ -121,7 +121,7 @@ public sealed partial class CommandLineTests
         {
             Assert.Fail($"{script} is missing: it gives the program a terminal. Install Debian's bsdutils (util-linux).");
         }
-        var program = string.Join(' ', new[] { "dotnet", RespaldoCli.Dll }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
+        var program = string.Join(' ', new[] { await NativeExecutable.GetAsync() }.Concat(args).Select(a => "'" + a.Replace("'", "'\\''") + "'"));
         var info = new ProcessStartInfo(script)
         {
             WorkingDirectory = workingDirectory,
