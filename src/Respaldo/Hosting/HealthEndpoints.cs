@@ -8,7 +8,7 @@ internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/healthz", Check).WithTags("Operations").WithSummary("200 when the spool folder is writable, 503 otherwise");
+        routes.MapMethods("/healthz", HttpGetOrHead.Methods, Check).WithTags("Operations").WithSummary("200 when the spool folder is writable, 503 otherwise");
         return routes;
     }
 

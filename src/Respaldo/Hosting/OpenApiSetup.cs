@@ -16,6 +16,11 @@ internal static class OpenApiSetup
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
+                if (context.Description.HttpMethod == HttpMethods.Head && operation.OperationId is { } id)
+                {
+                    // One endpoint answers GET and HEAD; operation ids must stay unique.
+                    operation.OperationId = id + "Head";
+                }
                 if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>()
                         .Any(n => n.EndpointName == "StoreRecord")
                     && operation.RequestBody?.Content?.TryGetValue("application/json", out var media) == true)

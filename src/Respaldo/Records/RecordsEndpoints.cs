@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
+using Respaldo.Hosting;
 using Respaldo.Operations;
 using Respaldo.Security;
 using Respaldo.Spool;
@@ -29,7 +29,7 @@ internal static class RecordsEndpoints
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
-        group.MapGet("/records/{id}", Get)
+        group.MapMethods("/records/{id}", HttpGetOrHead.Methods, Get)
             .WithName("GetRecord")
             .WithSummary("Reads a stored record, from the spool or from the backup")
             .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
@@ -42,16 +42,15 @@ internal static class RecordsEndpoints
         HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency,
         IOptions<IntakeOptions> options, CancellationToken ct)
     {
-        if (!IsUtf8Json(request))
+        if (IntakeContentType.Problem(request) is { } contentType)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                "Send the record as 'Content-Type: application/json' (UTF-8).");
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", contentType);
         }
         var body = await ReadBodyAsync(request, options.Value.MaxBodyBytes, ct);
         if (body is null)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"A record body may be at most {options.Value.MaxBodyBytes} bytes.");
+                $"A record body may be at most {options.Value.MaxBodyBytes} bytes (Intake:MaxBodyBytes); nothing was stored.");
         }
         var parsed = RecordParser.Parse(body);
         if (parsed.MalformedReason is { } reason)
@@ -113,17 +112,6 @@ internal static class RecordsEndpoints
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
-
-    private static bool IsUtf8Json(HttpRequest request)
-    {
-        if (!request.HasJsonContentType() || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type))
-        {
-            return false;
-        }
-        return type.Charset.Length == 0
-            || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
-    }
 
     /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)
