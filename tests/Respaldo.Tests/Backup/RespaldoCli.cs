@@ -8,14 +8,23 @@ internal static class RespaldoCli
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "Respaldo.dll");
 
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(
-        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null, string[]? wrapper = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        // An optional wrapper runs the program under another command, e.g. setpriv to drop to another user.
+        var info = new ProcessStartInfo(wrapper is null ? "dotnet" : wrapper[0])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var arg in wrapper?[1..] ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        if (wrapper is not null)
+        {
+            info.ArgumentList.Add("dotnet");
+        }
         info.ArgumentList.Add(Dll);
         foreach (var arg in args)
         {
