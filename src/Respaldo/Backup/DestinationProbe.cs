@@ -42,7 +42,8 @@ internal sealed class DestinationProbe(
         }
         catch (BackupException e)
         {
-            problems.Add($"Destination {destination.Description}: writing the probe object {key} failed ({e.Kind}): {e.Message}{Advice(e.Kind)}");
+            var message = e.Message.TrimEnd();
+            problems.Add($"Destination {destination.Description}: writing the probe object {key} failed ({e.Kind}): {message}{(message.EndsWith('.') ? "" : ".")}{Advice(e.Kind)}");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -67,7 +68,6 @@ internal sealed class DestinationProbe(
         ErrorKind.Credentials => "",
         ErrorKind.NotFound => " Create the bucket, or fix the bucket name in Backup:Destination.",
         ErrorKind.Network => " Check the endpoint (Backup:ServiceUrl, AWS_ENDPOINT_URL_S3) and the network.",
-        ErrorKind.Timeout => " Check the network, or raise Backup:RequestTimeout for a slow store.",
         ErrorKind.Verification => " The store kept other bytes than were sent; for an S3-compatible store try Backup:PayloadMode=Plain.",
         ErrorKind.DestinationIo => " Give the service's user write access to the folder, or set Backup:Destination to one it can write.",
         _ => "",

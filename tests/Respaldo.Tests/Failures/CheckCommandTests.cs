@@ -83,6 +83,26 @@ public sealed class CheckCommandTests
     }
 
     [Fact]
+    public async Task ATimeoutNamesTheEndpointAndTheSettingToRaise()
+    {
+        using var folder = new TempFolder();
+        // Accepts connections and never answers.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start(backlog: 16);
+        var endpoint = new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/");
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["check", $"--Storage:Directory={folder.Sub("records")}", "--Backup:Destination=s3://my-bucket/records", "--Backup:RequestTimeout=00:00:01"], Aws(endpoint));
+
+        Assert.Equal(ExitCodes.Failed, code);
+        var problem = Assert.Single(stdout.Split('\n'), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        // Either the request's own timeout or the probe's bound (3 × the setting) fires first; both name both.
+        Assert.Contains($"at {endpoint}", problem);
+        Assert.Contains("raise Backup:RequestTimeout", problem);
+        StartupFailureTests.AssertPlain(stdout + stderr);
+    }
+
+    [Fact]
     public async Task CheckNamesASpoolFolderThatIsAFile()
     {
         using var folder = new TempFolder();
