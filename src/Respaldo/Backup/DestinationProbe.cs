@@ -38,7 +38,7 @@ internal sealed class DestinationProbe(
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // The upload's own request timeout applies per request; this bounds the whole probe (put and verify).
             timeout.CancelAfter(options.Value.RequestTimeout * 3);
-            await destination.UploadAsync(key, body, SHA256.HashData(body), timeout.Token);
+            await destination.UploadAsync(key, body, SHA256.HashData(body), "text/plain; charset=utf-8", timeout.Token);
         }
         catch (BackupException e)
         {

@@ -11,8 +11,9 @@ internal static class OpenApiSetup
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info.Title = "Respaldo";
-                document.Info.Description = "Receives person records, keeps each as a durable JSON file, and backs them up to S3.";
-                return Task.CompletedTask;
+                document.Info.Description = "Receives person records, keeps each as a durable JSON file, and backs them up to S3. "
+                    + "Every error is an application/problem+json ProblemDetails whose detail says what to do.";
+                return OpenApiContract.ApplyAsync(document);
             });
             options.AddOperationTransformer((operation, context, _) =>
             {

@@ -24,6 +24,8 @@ internal static class RecordsEndpoints
             .WithDescription("Answers 201 only after the record is on disk as its own JSON file. Send an Idempotency-Key header to make retries safe.")
             .Accepts<RecordRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
@@ -34,7 +36,9 @@ internal static class RecordsEndpoints
             .WithSummary("Reads a stored record, from the spool or from the backup")
             .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
