@@ -22,7 +22,7 @@ internal static class CommandHost
         var unknown = result.UnmatchedTokens.Where(t => t.StartsWith('-') && !IsConfigurationToken(t)).ToList();
         if (unknown.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See '{result.CommandResult.Command.Name} --help'.");
+            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See 'respaldo {result.CommandResult.Command.Name} --help'.");
             return ExitCodes.InvalidConfig;
         }
         try
