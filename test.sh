@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server, Debian's
+# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server and Redocly CLI, Debian's
 # chromium, systemd and strace), then `dotnet test`. moto_server and the AWS CLI are expected preinstalled
 # (see README). Extra arguments go to the test runner, e.g. ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
 set -euo pipefail
@@ -25,6 +25,10 @@ fi
 # DuckDB (npm @duckdb/node-api) reads the bundle archive as users would, in the bundle tests.
 if [ ! -d tests/duckdb/node_modules/@duckdb/node-api ]; then
   (cd tests/duckdb && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Redocly CLI, the independent validator of the OpenAPI document (OpenApiLintTests), pinned in tests/openapi-tools.
+if [ ! -d tests/openapi-tools/node_modules/@redocly/cli ]; then
+  (cd tests/openapi-tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 log=$(mktemp)

@@ -48,6 +48,11 @@ internal static class OpenApiContract
             // Optional: an empty requirement next to the bearer one says "or nothing" when no keys are configured.
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }, new OpenApiSecurityRequirement()];
         }
+        else
+        {
+            // Open whatever the keys: said explicitly, so a reader (or a linter) knows it was meant.
+            operation.Security = [new OpenApiSecurityRequirement()];
+        }
         foreach (var status in new[] { "429", "503", "507" })
         {
             AddHeader(responses, status, "Retry-After", "Seconds to wait before sending the request again.", JsonSchemaType.Integer);
