@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server, Debian's
-# chromium, systemd and strace), publishes the Native AOT executable, then `dotnet test`. moto_server and the AWS
-# CLI are expected preinstalled (see README). Extra arguments go to the test runner, e.g. ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
+# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server and Redocly
+# CLI, Debian's chromium, systemd and strace), publishes the Native AOT executable, then `dotnet test`. moto_server
+# and the AWS CLI are expected preinstalled (see README). Extra arguments go to the test runner, e.g.
+# ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -25,6 +26,10 @@ fi
 # DuckDB (npm @duckdb/node-api) reads the bundle archive as users would, in the bundle tests.
 if [ ! -d tests/duckdb/node_modules/@duckdb/node-api ]; then
   (cd tests/duckdb && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# Redocly CLI, the independent validator of the OpenAPI document (OpenApiLintTests), pinned in tests/openapi-tools.
+if [ ! -d tests/openapi-tools/node_modules/@redocly/cli ]; then
+  (cd tests/openapi-tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The process-level tests run the Native AOT executable users deploy: publish it once for this run (incremental

@@ -7,7 +7,10 @@
 #   3. installs respaldo.service, respaldo-backup.service and respaldo-backup.timer in /etc/systemd/system
 #   4. creates /etc/respaldo/respaldo.env from the AWS example unless it exists (root:respaldo, 0640), and
 #      /var/log/respaldo for system-cron mode
-#   5. reloads systemd and restarts the service if it was running (an upgrade); otherwise says how to start it
+#   5. refuses to enable the service while the environment file still holds the example's placeholders (a made-up
+#      bucket, endpoint or secret, or listening on all interfaces without an API key): it names each line to edit
+#      and exits 3, with everything else installed
+#   6. reloads systemd and restarts the service if it was running (an upgrade); otherwise says how to check and start it
 # With DESTDIR=/some/root it installs below that folder and skips the user, ownership and systemctl steps
 # (for packaging, and for the test that checks this script).
 set -euo pipefail
@@ -41,12 +44,33 @@ done
 install -d -m 0750 "$root/etc/respaldo"
 if [ ! -e "$root/etc/respaldo/respaldo.env" ]; then
   install -m 0640 "$here/respaldo.env.aws.example" "$root/etc/respaldo/respaldo.env"
-  created_env=1
 fi
 install -d -m 0750 "$root/var/log/respaldo"
 if owned; then
   chown root:respaldo /etc/respaldo /etc/respaldo/respaldo.env
   chown respaldo:respaldo /var/log/respaldo
+fi
+
+# The examples' placeholders would start a service that takes records and can never back them up (or one open to
+# the network without a key): name each line still to edit rather than enable it.
+env_file="$root/etc/respaldo/respaldo.env"
+placeholders=$(awk '
+  /^[[:space:]]*#/ { next }
+  /replace-me|my-company-respaldo|\.example[:\/]|example\.com/ { printf "  line %d: %s (a placeholder from the example)\n", NR, $0 }
+  /^Urls=.*(0\.0\.0\.0|\[::\]|\*|\+)/ { open = NR; openline = $0 }
+  /^Security__ApiKeys__[0-9]+=./ { keys = 1 }
+  END { if (open && !keys) printf "  line %d: %s listens beyond this machine without an API key: set Security__ApiKeys__0 (16+ random characters) or listen on 127.0.0.1\n", open, openline }
+' "$env_file")
+if [ -n "$placeholders" ]; then
+  owned && [ -d /run/systemd/system ] && systemctl daemon-reload
+  {
+    echo "install.sh: installed, but not enabling respaldo: $env_file still has the example's placeholders."
+    echo "Edit these lines (sudoedit $env_file):"
+    echo "$placeholders"
+    echo "Then prove the settings with: sudo -u respaldo sh -c 'set -a; . $env_file; /opt/respaldo/Respaldo check'"
+    echo "and run this script again."
+  } >&2
+  exit 3
 fi
 
 if owned && [ -d /run/systemd/system ]; then
@@ -57,7 +81,9 @@ if owned && [ -d /run/systemd/system ]; then
     exit 0
   fi
 fi
-[ -n "${created_env:-}" ] && echo "Edit $root/etc/respaldo/respaldo.env (destination, region, credentials), then:"
+echo "Check the settings first (settings, spool folder, destination, clock):"
+echo "  sudo -u respaldo sh -c 'set -a; . /etc/respaldo/respaldo.env; /opt/respaldo/Respaldo check'"
+echo "then start the service:"
 echo "  systemctl enable --now respaldo"
 echo "For system-cron mode instead of the in-process schedule: set Backup__Schedule=off, then"
 echo "  systemctl enable --now respaldo-backup.timer   (or copy $here/crontab.example to /etc/cron.d/respaldo)"

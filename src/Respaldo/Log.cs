@@ -62,6 +62,12 @@ internal static partial class BackupLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restore run {RunId}: {Error}")]
     public static partial void RestoreFailed(this ILogger logger, string runId, string error);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Destination {Destination} took and verified the probe object {Key}")]
+    public static partial void DestinationProbeSucceeded(this ILogger logger, string destination, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Destination check failed: {Problem} Intake goes on; records stay spooled until a backup succeeds.")]
+    public static partial void DestinationProbeFailed(this ILogger logger, string problem);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Restore run {RunId} finished: {Outcome}; {Restored} restored, {Failed} failed, {Skipped} already present, into {Into}")]
     public static partial void RestoreFinished(this ILogger logger, string runId, Backup.RunOutcome outcome, int restored, int failed, int skipped, string into);
 }

@@ -3,10 +3,12 @@ using Respaldo.Commands;
 
 var root = new RootCommand("Respaldo receives records over HTTP, keeps each as a durable JSON file, and backs them up to S3.")
 {
-    ServeCommand.Create(), BackupCommand.Create(), RestoreCommand.Create(), StatusCommand.Create(),
+    ServeCommand.Create(), BackupCommand.Create(), RestoreCommand.Create(), StatusCommand.Create(), CheckCommand.Create(),
 };
 // With no verb Respaldo serves, and like `serve` it passes unknown tokens (--urls, --Section:Key=value) to configuration.
 root.TreatUnmatchedTokensAsErrors = false;
 root.WithSettingsHelp();
 root.SetAction((result, ct) => ServeCommand.RunAsync([.. result.UnmatchedTokens], ct));
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+var parsed = root.Parse(args);
+return Usage.Reject(parsed, [.. root.Subcommands.Select(c => c.Name)])
+    ?? await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

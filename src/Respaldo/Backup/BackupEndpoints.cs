@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Respaldo.Hosting;
 using Respaldo.Records;
 using Respaldo.Security;
 
@@ -13,7 +14,7 @@ internal static class BackupEndpoints
         group.MapPost("/backup", RunNow)
             .WithSummary("Runs a backup now and returns its summary")
             .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapGet("/status", Status)
+        group.MapMethods("/status", HttpGetOrHead.Methods, Status)
             .WithSummary("Backlog, last run, next scheduled run and destination");
         return group;
     }

@@ -110,6 +110,12 @@ internal sealed class BackupOptions
     /// <summary>S3 storage class, e.g. STANDARD, STANDARD_IA, GLACIER_IR; empty uses the bucket's default.</summary>
     public string? StorageClass { get; set; }
 
+    /// <summary>
+    /// At <c>serve</c> start-up, write and verify one probe object under the prefix in the background, so a wrong
+    /// bucket, endpoint or credential shows in the log, <c>/healthz</c> and the status page right away.
+    /// </summary>
+    public bool ProbeAtStart { get; set; } = true;
+
     public bool ScheduleEnabled => !string.Equals(Schedule, ScheduleOff, StringComparison.OrdinalIgnoreCase);
 }
 

@@ -11,15 +11,8 @@ internal static class BackupRegistration
     /// <summary>The destination, the run, restore and status; shared by every command.</summary>
     public static IHostApplicationBuilder AddBackup(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section, static (section, o) => section.Bind(o))
-            .Validate(o => !S3Location.IsS3(o.Destination) || S3Location.TryParse(o.Destination, out _, out _),
-                "Backup:Destination: an S3 destination is s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 characters.")
-            .Validate(BackupSchedule.IsValid,
-                "Backup:Schedule: not a valid cron expression (e.g. '0 0 * * *' for daily at midnight) and not 'off'.")
-            .Validate(o => BackupSchedule.IsValidZone(o.TimeZone),
-                "Backup:TimeZone: not a known IANA time zone (e.g. 'Europe/Madrid', 'UTC').")
-            .Validate(o => Uri.TryCreate(o.ServiceUrl ?? "http://x", UriKind.Absolute, out _),
-                "Backup:ServiceUrl: not an absolute URL (e.g. http://127.0.0.1:9000).");
+        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section, static (section, o) => section.Bind(o));
+        builder.Services.AddSingleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>();
         builder.Services.AddSingleton<BackupState>();
         builder.Services.AddSingleton<BackupSchedule>();
         builder.Services.TryAddSingleton<IAmazonS3>(sp =>
@@ -35,6 +28,8 @@ internal static class BackupRegistration
         builder.Services.AddSingleton<BackupRunner>();
         builder.Services.AddSingleton<RestoreRunner>();
         builder.Services.AddSingleton<BackupStatus>();
+        builder.Services.AddSingleton<DestinationProbe>();
+        builder.Services.AddSingleton<DestinationHealth>();
         return builder;
     }
 
@@ -42,6 +37,7 @@ internal static class BackupRegistration
     public static IHostApplicationBuilder AddBackupSchedule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<BackupScheduler>();
+        builder.Services.AddHostedService<DestinationStartupProbe>();
         return builder;
     }
 

@@ -8,7 +8,7 @@ namespace Respaldo.Backup;
 /// <summary>The state a person on call asks about: backlog, last run, next run, destination. Never credentials.</summary>
 internal sealed class BackupStatus(
     RecordSpool spool, SpoolIndex index, BackupState state, BackupSchedule schedule, IBackupDestination destination, BackupLayouts layouts,
-    IOptions<BackupOptions> options, TimeProvider time)
+    IOptions<BackupOptions> options, TimeProvider time, DestinationHealth destinationHealth)
 {
     public StatusReport Report()
     {
@@ -33,7 +33,10 @@ internal sealed class BackupStatus(
             now,
             // State written before recent runs were kept has only the last run.
             saved.RecentRuns.Count > 0 ? saved.RecentRuns : lastRun is null ? [] : [lastRun],
-            layouts.Active.Name);
+            layouts.Active.Name)
+        {
+            DestinationCheck = destinationHealth.Last,
+        };
     }
 }
 
@@ -50,6 +53,9 @@ internal sealed record StatusReport(
 {
     /// <summary>Things a person should act on, shown as banners on the status page (e.g. exposed without keys).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The destination probe's last result (at start-up of <c>serve</c>); null before it finished or when off.</summary>
+    public ProbeResult? DestinationCheck { get; init; }
 }
 
 internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? OldestReceivedAt, double? OldestAgeSeconds);
@@ -57,4 +63,5 @@ internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? Olde
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(RunSummary))]
+[JsonSerializable(typeof(ProbeResult))]
 internal sealed partial class StatusJson : JsonSerializerContext;

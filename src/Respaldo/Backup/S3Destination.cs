@@ -17,6 +17,9 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
 
     public string Prefix => location.Prefix;
 
+    /// <summary>The store's address as a person configured it, for messages: the custom endpoint, or AWS S3 and the bucket.</summary>
+    private string Endpoint => location.Endpoint is { } e ? e.ToString() : $"AWS S3 (bucket {location.Bucket})";
+
     public async Task UploadAsync(string key, ReadOnlyMemory<byte> body, byte[] sha256, string contentType, CancellationToken ct)
     {
         if (body.Length > _options.MultipartPartBytes)
@@ -57,7 +60,7 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
             request.StorageClass = new S3StorageClass(_options.StorageClass);
         }
 
-        var response = await S3Errors.Guard(() => s3.PutObjectAsync(request, ct), ct);
+        var response = await S3Errors.Guard(() => s3.PutObjectAsync(request, ct), ct, Endpoint);
         await VerifyAsync(key, body, Convert.ToBase64String(sha256), md5, StoreAnswer.Of(response), ct);
     }
 
@@ -88,7 +91,7 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
                 BucketName = location.Bucket,
                 Key = key,
                 ChecksumMode = ChecksumMode.ENABLED,
-            }, ct), ct);
+            }, ct), ct, Endpoint);
             if (head.ContentLength != body.Length)
             {
                 throw Mismatch(key, $"the store holds {head.ContentLength} bytes, {body.Length} were sent");
@@ -156,7 +159,7 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
         ListObjectsV2Response page;
         do
         {
-            page = await S3Errors.Guard(() => s3.ListObjectsV2Async(request, ct), ct);
+            page = await S3Errors.Guard(() => s3.ListObjectsV2Async(request, ct), ct, Endpoint);
             foreach (var item in page.S3Objects ?? [])
             {
                 yield return item.Key;
@@ -184,7 +187,7 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
                 using var buffer = new MemoryStream();
                 await response.ResponseStream.CopyToAsync(buffer, ct);
                 return ((byte[] Body, string? Sha256Hex)?)(buffer.ToArray(), response.Metadata[Sha256MetadataKey]);
-            }, ct);
+            }, ct, Endpoint);
         }
         catch (BackupException e) when (e.Kind == ErrorKind.NotFound && e.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.NotFound, ErrorCode: not "NoSuchBucket" })
         {

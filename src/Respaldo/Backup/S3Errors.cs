@@ -7,7 +7,8 @@ namespace Respaldo.Backup;
 /// <summary>Sorts S3 failures into the kinds a run counts, retries and reports.</summary>
 internal static class S3Errors
 {
-    public static async Task<T> Guard<T>(Func<Task<T>> call, CancellationToken ct)
+    /// <param name="endpoint">Where the request went, for the messages of failures that carry no address (timeouts).</param>
+    public static async Task<T> Guard<T>(Func<Task<T>> call, CancellationToken ct, string? endpoint = null)
     {
         try
         {
@@ -15,11 +16,11 @@ internal static class S3Errors
         }
         catch (Exception e) when (e is not BackupException && !(e is OperationCanceledException && ct.IsCancellationRequested))
         {
-            throw Classify(e);
+            throw Classify(e, endpoint);
         }
     }
 
-    public static BackupException Classify(Exception e)
+    public static BackupException Classify(Exception e, string? endpoint = null)
     {
         if (e is AmazonServiceException { StatusCode: var status, ErrorCode: var code } service && status != 0)
         {
@@ -47,7 +48,8 @@ internal static class S3Errors
             switch (inner)
             {
                 case TimeoutException or TaskCanceledException or OperationCanceledException:
-                    return new BackupException(ErrorKind.Timeout, "The request to the destination timed out.", e);
+                    return new BackupException(ErrorKind.Timeout,
+                        $"The request to {endpoint ?? "the destination"} took longer than Backup:RequestTimeout allows; raise Backup:RequestTimeout for a slow or distant store, or check the network.", e);
                 case SocketException s:
                     return new BackupException(ErrorKind.Network, $"Cannot reach the destination: {s.Message}", e);
                 case HttpRequestException or IOException:

@@ -16,30 +16,32 @@ internal static class CommandHost
         return command;
     }
 
-    public static async Task<int> RunAsync(ParseResult result, Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct)
+    public static async Task<int> RunAsync(ParseResult result, Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct,
+        Action<IServiceCollection>? configureServices = null)
     {
         var unknown = result.UnmatchedTokens.Where(t => t.StartsWith('-') && !IsConfigurationToken(t)).ToList();
         if (unknown.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See '{result.CommandResult.Command.Name} --help'.");
+            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See 'respaldo {result.CommandResult.Command.Name} --help'.");
             return ExitCodes.InvalidConfig;
         }
         try
         {
-            using var host = RespaldoHost.BuildCommandHost([.. result.UnmatchedTokens]);
+            using var host = RespaldoHost.BuildCommandHost([.. result.UnmatchedTokens], configureServices);
             await host.StartAsync(ct); // runs the options validation
             var code = await body(host, ct);
             await host.StopAsync(CancellationToken.None);
             return code;
         }
-        catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
+        catch (Exception e) when (StartupErrors.Describe(e) is { } error)
         {
-            await Console.Error.WriteLineAsync(message);
-            return ExitCodes.InvalidConfig;
+            await Console.Error.WriteLineAsync(error.Message);
+            return error.ExitCode;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Console.Error.WriteLineAsync($"Failed: {e.Message}");
+            // Unexpected: one line for the person, the type for a bug report; never a stack trace on a terminal.
+            await Console.Error.WriteLineAsync($"Failed: {e.Message} ({e.GetType().Name})");
             return ExitCodes.Failed;
         }
     }

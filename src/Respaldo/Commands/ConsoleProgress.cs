@@ -13,6 +13,9 @@ internal static class ConsoleProgress
 {
     private static readonly TimeSpan Refresh = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Terminals at least this wide get the full progress line (with the rate); narrower ones the compact one.</summary>
+    private const int WideTerminal = 110;
+
     /// <summary>Live progress is for people: only when stdout is a terminal that can redraw, and never with --json.</summary>
     public static bool IsLive(bool json) =>
         !json && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "" or "dumb");
@@ -30,11 +33,20 @@ internal static class ConsoleProgress
         }
         var latest = new Latest();
         RunSummary? summary = null;
+        // On a terminal narrower than the full line (80 columns is the classic width) the rate goes and the bar and
+        // the counts shrink, so the line stays one line instead of wrapping into a second row on every redraw.
+        var compact = AnsiConsole.Profile.Width < WideTerminal;
+        ProgressColumn[] columns =
+        [
+            new TaskDescriptionColumn(), new ProgressBarColumn { Width = compact ? 10 : 24 },
+            .. totalKnown ? [new PercentageColumn()] : Array.Empty<ProgressColumn>(),
+            new ProgressColumns.Files { Compact = compact },
+            .. compact ? Array.Empty<ProgressColumn>() : [new ProgressColumns.Rate()],
+            new ProgressColumns.TimeLeft(),
+        ];
         await AnsiConsole.Progress()
             .AutoClear(false)
-            .Columns(totalKnown
-                ? [new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new ProgressColumns.Files(), new ProgressColumns.Rate(), new ProgressColumns.TimeLeft()]
-                : [new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new ProgressColumns.Files(), new ProgressColumns.Rate(), new ProgressColumns.TimeLeft()])
+            .Columns(columns)
             .StartAsync(async context =>
             {
                 var task = context.AddTask(description, maxValue: 1);

@@ -8,18 +8,28 @@ namespace Respaldo.Commands;
 /// <summary>The columns of a run's progress line; each reads the latest <see cref="RunProgress"/> from the task's tag.</summary>
 internal static class ProgressColumns
 {
-    /// <summary>"37/120 files, 4.5 KiB" (a restore, still listing, shows "37 files").</summary>
+    /// <summary>
+    /// "37/120 files, 4.5 KiB" (a restore, still listing, shows "37 files"). <see cref="Compact"/>, for an 80-column
+    /// terminal: "37/120, 4.5 KiB", and with failures "37/120, 3 failed" in place of the bytes.
+    /// </summary>
     internal sealed class Files : ProgressColumn
     {
+        public bool Compact { get; init; }
+
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
             if (task.Tag is not RunProgress p)
             {
                 return new Text("starting");
             }
-            var files = task.IsIndeterminate ? $"{p.Done} files" : $"{p.Done}/{p.Files} files";
+            var style = p.Failed > 0 ? new Style(Color.Yellow) : Style.Plain;
+            var files = task.IsIndeterminate ? $"{p.Done} files" : Compact ? $"{p.Done}/{p.Files}" : $"{p.Done}/{p.Files} files";
+            if (Compact)
+            {
+                return new Text(p.Failed > 0 ? $"{files}, {p.Failed} failed" : $"{files}, {Bytes(p.Bytes)}", style);
+            }
             var failed = p.Failed > 0 ? $", {p.Failed} failed" : "";
-            return new Text($"{files}{failed}, {Bytes(p.Bytes)}", p.Failed > 0 ? new Style(Color.Yellow) : Style.Plain);
+            return new Text($"{files}{failed}, {Bytes(p.Bytes)}", style);
         }
     }
 

@@ -9,8 +9,8 @@ internal static class RestoreCommand
     public static Command Create()
     {
         var into = new Option<DirectoryInfo>("--into") { Description = "Folder to restore the record files into (created if missing).", Required = true, HelpName = "folder" };
-        var from = new Option<DateOnly?>("--from") { Description = "First UTC receipt day to restore, e.g. 2026-11-01. Default: the first.", HelpName = "yyyy-mm-dd" };
-        var to = new Option<DateOnly?>("--to") { Description = "Last UTC receipt day to restore, included. Default: the last.", HelpName = "yyyy-mm-dd" };
+        var from = new Option<DateOnly?>("--from") { Description = "First UTC receipt day to restore, e.g. 2026-11-01. Default: the first.", HelpName = "yyyy-mm-dd", CustomParser = Day };
+        var to = new Option<DateOnly?>("--to") { Description = "Last UTC receipt day to restore, included. Default: the last.", HelpName = "yyyy-mm-dd", CustomParser = Day };
         var id = new Option<string?>("--id") { Description = "Restore only this record id (as returned by POST /store_data/).", HelpName = "record-id" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of a line of text, and no progress." };
         var command = new Command("restore", """
@@ -38,7 +38,7 @@ internal static class RestoreCommand
             }
             if (result.GetValue(from) is { } f && result.GetValue(to) is { } t && t < f)
             {
-                Console.Error.WriteLine("--to is before --from.");
+                Console.Error.WriteLine($"--to ({t:yyyy-MM-dd}) is before --from ({f:yyyy-MM-dd}); give the earlier day first.");
                 return Task.FromResult(ExitCodes.InvalidConfig);
             }
             return CommandHost.RunAsync(result, async (host, token) =>
@@ -52,5 +52,18 @@ internal static class RestoreCommand
             }, ct);
         });
         return command;
+    }
+
+    /// <summary>A day as yyyy-mm-dd; anything else is a usage error that says so, without the parser's type names.</summary>
+    private static DateOnly? Day(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            return day;
+        }
+        var option = (result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name ?? "the date";
+        result.AddError($"{option}: '{text}' is not a date; write it as yyyy-mm-dd, e.g. 2026-11-01.");
+        return null;
     }
 }

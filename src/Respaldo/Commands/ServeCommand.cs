@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Respaldo.Hosting;
+using Respaldo.Spool;
 
 namespace Respaldo.Commands;
 
@@ -12,6 +13,8 @@ internal static class ServeCommand
             Runs the HTTP service (the default when no verb is given): intake, read-back, status and the backup schedule.
             A status page for people is at /, Prometheus metrics at /metrics, the API documentation at /docs.
             --urls sets where it listens (default http://127.0.0.1:8000).
+            Exit codes: 0 stopped, 1 could not start but may after a restart (port or spool folder in use or not writable),
+            2 invalid configuration or usage.
             Example: respaldo serve --urls http://0.0.0.0:8000 --Backup:Destination=s3://my-bucket/records
             """)
         {
@@ -26,27 +29,19 @@ internal static class ServeCommand
         try
         {
             await using var app = RespaldoHost.BuildWebApp(configArgs);
+            // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
+            // from deep inside the writer's constructor.
+            if (SpoolAccess.Problem(app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath, create: true) is { } problem)
+            {
+                throw new StartupException(problem, ExitCodes.Failed);
+            }
             await app.RunAsync();
             return ExitCodes.Success;
         }
-        catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
+        catch (Exception e) when (StartupErrors.Describe(e) is { } error)
         {
-            await Console.Error.WriteLineAsync(message);
-            return ExitCodes.InvalidConfig;
+            await Console.Error.WriteLineAsync(error.Message);
+            return error.ExitCode;
         }
     }
-}
-
-internal static class ConfigErrors
-{
-    /// <summary>A message for a person when the exception is a configuration mistake; null otherwise.</summary>
-    public static string? Describe(Exception e) => e switch
-    {
-        OptionsValidationException v => "Invalid configuration:\n  " + string.Join("\n  ", v.Failures),
-        InvalidOperationException { Message: var m } when m.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
-            => "Invalid configuration: " + m + (e.InnerException is { } inner ? " " + inner.Message : ""),
-        Spool.SpoolInUseException => e.Message,
-        AggregateException a when a.InnerExceptions.Count == 1 => Describe(a.InnerExceptions[0]),
-        _ => null,
-    };
 }

@@ -26,7 +26,13 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
                 "Backup copy failed its integrity check", e.Message, false),
             BackupException e => (StatusCodes.Status503ServiceUnavailable, "Backup destination unavailable",
                 e.Message + " The record may exist there; retry later.", true),
-            BadHttpRequestException e => (e.StatusCode, "Bad request", e.Message, false),
+            // Kestrel's own messages name its settings' internal names; say what happened and what to do instead.
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                "The body is larger than this service accepts (Intake:MaxBodyBytes); nothing was stored.", false),
+            BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } => (StatusCodes.Status408RequestTimeout, "Request body too slow",
+                "The body arrived too slowly (Kestrel:Limits:MinRequestBodyDataRate); send the whole body at once. Nothing was stored.", false),
+            BadHttpRequestException e => (e.StatusCode, "Bad request",
+                "The request's framing is broken (for example its chunked encoding or Content-Length); nothing was stored.", false),
             _ => (StatusCodes.Status500InternalServerError, "Unexpected error",
                 "The server failed to handle the request; see its log.", false),
         };

@@ -30,6 +30,10 @@ internal static class RespaldoHost
         builder.AddSecurity();
         builder.AddPrometheusMetrics();
         configureServices?.Invoke(builder.Services);
+        // A start-up failure is told in one sentence by the serve command (StartupErrors); the host's own report of
+        // it is a stack trace. Once the service runs, the host's errors are logged as usual.
+        var started = false;
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level == LogLevel.Warning || level >= LogLevel.Error && Volatile.Read(ref started));
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             // The default address, used only when none of --urls, Urls or ASPNETCORE_URLS gives one.
@@ -37,8 +41,9 @@ internal static class RespaldoHost
         }
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStarted.Register(() => Volatile.Write(ref started, true));
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemResponses();
         app.UseIntakeTelemetry();
         app.UseSecurity();
         app.MapHttpApi();

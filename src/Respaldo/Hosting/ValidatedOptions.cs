@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Options;
 
@@ -48,12 +49,32 @@ internal static class ValidatedOptions
                 }
                 var context = new ValidationContext(options, property.Name, serviceProvider: null, items: null) { MemberName = property.Name };
                 var results = new List<ValidationResult>();
-                if (!Validator.TryValidateValue(property.GetValue(options), context, results, attributes))
+                var value = property.GetValue(options);
+                if (!Validator.TryValidateValue(value, context, results, attributes))
                 {
-                    failures.AddRange(results.Select(r => $"{section}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
+                    failures.AddRange(results.Select(r => Describe(property.Name, value, r)));
                 }
             }
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        /// <summary>"Intake:MaxBodyBytes: '1' must be between 256 and 1048576.": the key, the rejected value, the rule.</summary>
+        private string Describe(string member, object? value, ValidationResult result)
+        {
+            var message = result.ErrorMessage ?? "is not valid.";
+            var fieldPrefix = $"The field {member} ";
+            if (message == $"The {member} field is required.")
+            {
+                return $"{section}:{member}: a value is required.";
+            }
+            var rule = message.StartsWith(fieldPrefix, StringComparison.Ordinal) ? message[fieldPrefix.Length..] : message;
+            var text = value switch
+            {
+                null => "",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var v => v.ToString(),
+            };
+            return $"{section}:{member}: '{text}' {rule}";
         }
     }
 }

@@ -1,3 +1,5 @@
+using Respaldo.Hosting;
+
 namespace Respaldo.Operations;
 
 /// <summary>
@@ -12,7 +14,7 @@ internal static class StatusPage
 
     public static WebApplication MapStatusPage(this WebApplication app)
     {
-        app.MapGet("/", Serve).ExcludeFromDescription();
+        app.MapMethods("/", HttpGetOrHead.Methods, Serve).ExcludeFromDescription();
         return app;
     }
 

@@ -21,7 +21,7 @@ internal static class RecordParser
     {
         if (!System.Text.Unicode.Utf8.IsValid(bytes))
         {
-            return ParseResult.Malformed("The body is not valid UTF-8.");
+            return ParseResult.Malformed("The body is not valid UTF-8: send the record as UTF-8 JSON; nothing was stored.");
         }
         try
         {
@@ -30,12 +30,14 @@ internal static class RecordParser
         }
         catch (JsonException e)
         {
-            return ParseResult.Malformed($"The body is not valid JSON: {e.Message}");
+            // The reader's own message names its internals (isFinalBlock, BytePositionInLine): say where, in a person's words.
+            return ParseResult.Malformed(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The body is not valid JSON: it breaks off or has an unexpected character at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}. Check the quotes, commas and braces; nothing was stored."));
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException)
         {
             // Utf8JsonReader reports unpaired surrogate escapes (\ud800) this way.
-            return ParseResult.Malformed($"The body is not valid JSON text: {e.Message}");
+            return ParseResult.Malformed("The body is not valid JSON text: a \\u escape is half of a UTF-16 surrogate pair. Send text as UTF-8 or as complete \\uXXXX\\uXXXX pairs; nothing was stored.");
         }
     }
 
@@ -46,7 +48,7 @@ internal static class RecordParser
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = MaxDepth });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return ParseResult.Malformed("The body must be a JSON object like {\"nombre\": \"Ana\", \"edad\": 30, \"profesion\": \"Ingeniera\"}.");
+            return ParseResult.Malformed("The body must be one JSON object like {\"nombre\": \"Ana\", \"edad\": 30, \"profesion\": \"Ingeniera\"}; nothing was stored.");
         }
         var errors = new Dictionary<string, string[]>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -80,7 +82,7 @@ internal static class RecordParser
         }
         if (reader.Read())
         {
-            return ParseResult.Malformed("The body has content after the JSON object.");
+            return ParseResult.Malformed("The body has content after the JSON object: send exactly one object; nothing was stored.");
         }
         foreach (var required in (ReadOnlySpan<string>)["nombre", "edad", "profesion"])
         {

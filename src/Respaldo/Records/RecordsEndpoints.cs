@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
+using Respaldo.Hosting;
 using Respaldo.Operations;
 using Respaldo.Security;
 using Respaldo.Spool;
@@ -27,18 +27,22 @@ internal static class RecordsEndpoints
             .WithDescription("Answers 201 only after the record is on disk as its own JSON file. Send an Idempotency-Key header to make retries safe.")
             .Accepts<RecordRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesValidationProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
-        group.MapGet("/records/{id}", Get)
+        group.MapMethods("/records/{id}", HttpGetOrHead.Methods, Get)
             .RequireApiKey()
             .WithName("GetRecord")
             .WithSummary("Reads a stored record, from the spool or from the backup")
             .Produces<StoredRecord>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
 
@@ -46,16 +50,15 @@ internal static class RecordsEndpoints
         HttpRequest request, HttpResponse response, RecordSpool spool, IdempotencyCache idempotency, ApiKeys apiKeys,
         IOptions<IntakeOptions> options, CancellationToken ct)
     {
-        if (!IsUtf8Json(request))
+        if (IntakeContentType.Problem(request) is { } contentType)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                "Send the record as 'Content-Type: application/json' (UTF-8).");
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", contentType);
         }
         var body = await ReadBodyAsync(request, options.Value.MaxBodyBytes, ct);
         if (body is null)
         {
             return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"A record body may be at most {options.Value.MaxBodyBytes} bytes.");
+                $"A record body may be at most {options.Value.MaxBodyBytes} bytes (Intake:MaxBodyBytes); nothing was stored.");
         }
         var parsed = RecordParser.Parse(body);
         if (parsed.MalformedReason is { } reason)
@@ -118,17 +121,6 @@ internal static class RecordsEndpoints
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
-
-    private static bool IsUtf8Json(HttpRequest request)
-    {
-        if (!request.HasJsonContentType() || !MediaTypeHeaderValue.TryParse(request.ContentType, out var type))
-        {
-            return false;
-        }
-        return type.Charset.Length == 0
-            || type.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || type.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase);
-    }
 
     /// <summary>Reads the whole body, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int max, CancellationToken ct)

@@ -9,14 +9,24 @@ internal static class RespaldoCli
     public static string Executable => NativeExecutable.Path;
 
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(
-        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null)
+        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null, string[]? wrapper = null)
     {
-        var info = new ProcessStartInfo(await NativeExecutable.GetAsync())
+        // An optional wrapper runs the program under another command, e.g. setpriv to drop to another user.
+        var executable = await NativeExecutable.GetAsync();
+        var info = new ProcessStartInfo(wrapper is null ? executable : wrapper[0])
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var arg in wrapper?[1..] ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
+        if (wrapper is not null)
+        {
+            info.ArgumentList.Add(executable);
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

@@ -11,6 +11,9 @@ public sealed class InstallScriptTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>install.sh's exit code when it installed everything but left the service disabled.</summary>
+    private const int NotEnabled = 3;
+
     [Fact]
     public async Task InstallingPutsTheProgramTheUnitsAndAPrivateEnvironmentFileInPlace()
     {
@@ -18,9 +21,10 @@ public sealed class InstallScriptTests
         var output = FakePublishOutput(temp, "v1");
         var root = temp.Sub("root");
 
-        var (exitCode, stdout, stderr) = await InstallAsync(output, root);
+        var (exitCode, _, stderr) = await InstallAsync(output, root);
 
-        Assert.True(exitCode == 0, stderr);
+        // Everything is installed; only enabling waits until the example's placeholders are edited.
+        Assert.True(exitCode == NotEnabled, stderr);
         Assert.Equal("v1", await File.ReadAllTextAsync(Path.Combine(root, "opt/respaldo/appsettings.json"), Ct));
         Assert.True(File.GetUnixFileMode(Path.Combine(root, "opt/respaldo/Respaldo")).HasFlag(UnixFileMode.OtherExecute));
         foreach (var unit in new[] { "respaldo.service", "respaldo-backup.service", "respaldo-backup.timer" })
@@ -33,7 +37,41 @@ public sealed class InstallScriptTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(environmentFile));
         Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(Path.Combine(root, "etc/respaldo")) & (UnixFileMode.OtherRead | UnixFileMode.OtherExecute));
         Assert.True(Directory.Exists(Path.Combine(root, "var/log/respaldo")));
-        Assert.Contains("systemctl enable --now respaldo", stdout);
+    }
+
+    [Fact]
+    public async Task InstallingRefusesToEnableTheServiceWhileTheExamplesPlaceholdersRemainAndNamesEachLine()
+    {
+        using var temp = new TempFolder();
+        var root = temp.Sub("root");
+        var example = await File.ReadAllLinesAsync(RepoFiles.Deploy("respaldo.env.aws.example"), Ct);
+        var bucketLine = Array.FindIndex(example, l => l.StartsWith("Backup__Destination=", StringComparison.Ordinal)) + 1;
+        var urlsLine = Array.FindIndex(example, l => l.StartsWith("Urls=http://0.0.0.0", StringComparison.Ordinal)) + 1;
+
+        var (exitCode, stdout, stderr) = await InstallAsync(FakePublishOutput(temp, "v1"), root);
+
+        Assert.Equal(NotEnabled, exitCode);
+        Assert.Contains("not enabling respaldo", stderr);
+        Assert.Contains($"line {bucketLine}: Backup__Destination=s3://my-company-respaldo/records (a placeholder from the example)", stderr);
+        Assert.Contains($"line {urlsLine}: Urls=http://0.0.0.0:8000 listens beyond this machine without an API key", stderr);
+        Assert.Contains("/opt/respaldo/Respaldo check", stderr);
+        Assert.DoesNotContain("systemctl enable", stdout + stderr);
+    }
+
+    [Fact]
+    public async Task InstallingWithEditedSettingsSaysToRunCheckThenEnable()
+    {
+        using var temp = new TempFolder();
+        var root = temp.Sub("root");
+        Directory.CreateDirectory(Path.Combine(root, "etc/respaldo"));
+        await File.WriteAllTextAsync(Path.Combine(root, "etc/respaldo/respaldo.env"),
+            "Backup__Destination=s3://site-bucket/records\nUrls=http://0.0.0.0:8000\nSecurity__ApiKeys__0=a-long-random-site-key-0042\n", Ct);
+
+        var (exitCode, stdout, stderr) = await InstallAsync(FakePublishOutput(temp, "v1"), root);
+
+        Assert.True(exitCode == 0, stderr);
+        Assert.True(stdout.IndexOf("Respaldo check", StringComparison.Ordinal) < stdout.IndexOf("systemctl enable --now respaldo", StringComparison.Ordinal), stdout);
+        Assert.Contains("Respaldo check", stdout);
     }
 
     [Fact]
@@ -41,7 +79,7 @@ public sealed class InstallScriptTests
     {
         using var temp = new TempFolder();
         var root = temp.Sub("root");
-        Assert.Equal(0, (await InstallAsync(FakePublishOutput(temp, "v1"), root)).ExitCode);
+        Assert.Equal(NotEnabled, (await InstallAsync(FakePublishOutput(temp, "v1"), root)).ExitCode);
         var environmentFile = Path.Combine(root, "etc/respaldo/respaldo.env");
         await File.WriteAllTextAsync(environmentFile, "Backup__Destination=s3://site-bucket/records\n", Ct);
 

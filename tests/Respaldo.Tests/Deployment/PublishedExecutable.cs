@@ -27,6 +27,8 @@ public sealed partial class PublishedExecutable : IAsyncLifetime
         }
         info.Environment["Urls"] = "http://127.0.0.1:0";
         info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        // The start-up probe writes an object to the destination; a test that wants it sets Backup__ProbeAtStart=true.
+        info.Environment["Backup__ProbeAtStart"] = "false";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

@@ -61,7 +61,8 @@ internal sealed class RespaldoProcess : IAsyncDisposable
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
-            var server = Start(workingDirectory, ["serve", $"--urls={address}", .. settings], env, address);
+            // The start-up probe writes an object to the destination; a test that wants it passes --Backup:ProbeAtStart=true.
+            var server = Start(workingDirectory, ["serve", $"--urls={address}", "--Backup:ProbeAtStart=false", .. settings], env, address);
             if (await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30), ct))
             {
                 return server;

@@ -25,7 +25,7 @@ public sealed class ConfigurationTests
 
         var error = await Assert.ThrowsAnyAsync<Exception>(app.StartAsync);
 
-        var message = ConfigErrors.Describe(error);
+        var message = StartupErrors.Message(error);
         Assert.NotNull(message);
         Assert.Contains(key, message);
     }

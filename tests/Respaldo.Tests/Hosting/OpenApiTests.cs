@@ -65,6 +65,34 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task TheOpenApiDocumentDescribesHeadersSecurityAndEveryStatusAndLeavesOutServers()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var document = await app.Client.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+
+        Assert.False(document.TryGetProperty("servers", out var servers) && servers.GetArrayLength() > 0, "servers would be wrong behind a TLS proxy");
+        var paths = document.GetProperty("paths");
+        Assert.False(paths.TryGetProperty("/store_data", out _), "the seed's /store_data/ is the primary path");
+        var post = paths.GetProperty("/store_data/").GetProperty("post");
+        var key = Assert.Single(post.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal("header", key.GetProperty("in").GetString());
+        var responses = post.GetProperty("responses");
+        Assert.Superset(new HashSet<string> { "201", "400", "408", "409", "413", "415", "422", "429", "503", "507" }, responses.EnumerateObject().Select(r => r.Name).ToHashSet());
+        Assert.True(responses.GetProperty("201").GetProperty("headers").TryGetProperty("Location", out _));
+        Assert.True(responses.GetProperty("201").GetProperty("headers").TryGetProperty("Idempotent-Replayed", out _));
+        foreach (var status in new[] { "429", "503", "507" })
+        {
+            Assert.True(responses.GetProperty(status).GetProperty("headers").TryGetProperty("Retry-After", out _), status);
+        }
+        var read = paths.GetProperty("/records/{id}");
+        Assert.Superset(new HashSet<string> { "200", "400", "404", "502", "503" }, read.GetProperty("get").GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet());
+        Assert.True(read.TryGetProperty("head", out _), "HEAD is answered wherever GET is");
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Contains(paths.GetProperty("/backup").GetProperty("post").GetProperty("security").EnumerateArray(), r => r.TryGetProperty("bearer", out _));
+    }
+
+    [Fact]
     public async Task DocsServesSwaggerUiOverTheOpenApiDocument()
     {
         await using var app = await new RespaldoApplication().StartAsync();

@@ -48,6 +48,8 @@ public sealed class RespaldoApplication : IAsyncDisposable
         $"--Storage:Directory={SpoolDirectory}",
         $"--Backup:Destination={BackupDirectory}",
         "--Backup:Schedule=off",
+        // The start-up probe writes an object to the destination; tests that count objects or requests turn it on themselves.
+        "--Backup:ProbeAtStart=false",
         "--Logging:LogLevel:Default=Warning",
         "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Warning",
         .. _settings,

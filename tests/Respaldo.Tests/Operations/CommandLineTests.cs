@@ -64,6 +64,24 @@ public sealed partial class CommandLineTests
         Assert.Contains("3 uploaded, 0 failed", screen);
     }
 
+    [Theory]
+    [InlineData(80)]
+    [InlineData(100)]
+    public async Task OnANarrowTerminalTheProgressStaysOneLineThatFits(int columns)
+    {
+        await using var app = await SpoolAsync(3);
+
+        var screen = await RunAtTerminalAsync(app.Root.Path,
+            ["backup", $"--Storage:Directory={app.SpoolDirectory}", $"--Backup:Destination={app.BackupDirectory}"], columns);
+
+        // The finished line, whole: had it wrapped, "done in" would be on the next row.
+        // The finished line may be redrawn a few times (its elapsed time still ticking); each must be the whole line.
+        var finals = screen.Split('\n').Where(l => l.Contains("done in", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(finals);
+        Assert.All(finals, final => Assert.Matches(@"^Backing up .*100% 3/3, \d+ bytes .*done in [\d.]+ s", final.Trim()));
+        Assert.All(screen.Split('\n').Where(l => l.Contains("Backing up", StringComparison.Ordinal)), l => Assert.True(l.TrimEnd().Length <= columns, l));
+    }
+
     [Fact]
     public async Task RestoreAtATerminalShowsLiveProgressThenTheSummary()
     {
@@ -111,10 +129,10 @@ public sealed partial class CommandLineTests
     }
 
     /// <summary>
-    /// Runs the program on a pseudo-terminal (util-linux <c>script</c>) 200 columns wide and returns what the
+    /// Runs the program on a pseudo-terminal (util-linux <c>script</c>) <paramref name="columns"/> wide (200 unless given) and returns what the
     /// terminal received, escape sequences removed and carriage returns as line breaks.
     /// </summary>
-    private static async Task<string> RunAtTerminalAsync(string workingDirectory, string[] args)
+    private static async Task<string> RunAtTerminalAsync(string workingDirectory, string[] args, int columns = 200)
     {
         const string script = "/usr/bin/script";
         if (!File.Exists(script))
@@ -129,7 +147,7 @@ public sealed partial class CommandLineTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in (string[])["--quiet", "--return", "--command", $"stty cols 200 rows 40; exec {program}", "/dev/null"])
+        foreach (var arg in (string[])["--quiet", "--return", "--command", $"stty cols {columns} rows 40; exec {program}", "/dev/null"])
         {
             info.ArgumentList.Add(arg);
         }
