@@ -21,13 +21,16 @@ internal static class ServeCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(string[] configArgs, CancellationToken ct)
+    public static async Task<int> RunAsync(string[] configArgs, CancellationToken ct, Action<IServiceCollection>? configureServices = null)
     {
         try
         {
-            await using var app = RespaldoHost.BuildWebApp(configArgs);
+            await using var app = RespaldoHost.BuildWebApp(configArgs, configureServices);
             await app.RunAsync();
-            return ExitCodes.Success;
+            // The host also stops when a background service failed (BackgroundServiceExceptionBehavior.StopHost),
+            // and RunAsync then returns normally: say so with the exit code, or systemd's Restart=on-failure would
+            // leave the service down for good.
+            return HostFaults.StoppedByFault(app.Services) ? ExitCodes.Failed : ExitCodes.Success;
         }
         catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
         {
@@ -35,6 +38,12 @@ internal static class ServeCommand
             return ExitCodes.InvalidConfig;
         }
     }
+}
+
+internal static class HostFaults
+{
+    public static bool StoppedByFault(IServiceProvider services) =>
+        services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true });
 }
 
 internal static class ConfigErrors
