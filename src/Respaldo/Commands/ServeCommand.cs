@@ -26,11 +26,19 @@ internal static class ServeCommand
         try
         {
             await using var app = RespaldoHost.BuildWebApp(configArgs, configureServices);
-            await app.RunAsync();
+            var loops = HostFaults.Loops(app.Services); // before RunAsync, which disposes the services
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (OperationCanceledException) when (HostFaults.AnyFaulted(loops))
+            {
+                // A background service failed while the host was still starting: start-up was cancelled.
+            }
             // The host also stops when a background service failed (BackgroundServiceExceptionBehavior.StopHost),
             // and RunAsync then returns normally: say so with the exit code, or systemd's Restart=on-failure would
             // leave the service down for good.
-            return HostFaults.StoppedByFault(app.Services) ? ExitCodes.Failed : ExitCodes.Success;
+            return HostFaults.AnyFaulted(loops) ? ExitCodes.Failed : ExitCodes.Success;
         }
         catch (Exception e) when (ConfigErrors.Describe(e) is { } message)
         {
@@ -42,8 +50,10 @@ internal static class ServeCommand
 
 internal static class HostFaults
 {
-    public static bool StoppedByFault(IServiceProvider services) =>
-        services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true });
+    public static List<BackgroundService> Loops(IServiceProvider services) =>
+        [.. services.GetServices<IHostedService>().OfType<BackgroundService>()];
+
+    public static bool AnyFaulted(IEnumerable<BackgroundService> loops) => loops.Any(s => s.ExecuteTask is { IsFaulted: true });
 }
 
 internal static class ConfigErrors
