@@ -2,7 +2,7 @@ namespace Respaldo;
 
 internal static partial class Log
 {
-    [LoggerMessage(Level = LogLevel.Information, Message = "Spool {Directory} ready: removed {TempFiles} leftover temporary files, set aside {Quarantined} empty record files")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Spool {Directory} ready: removed {TempFiles} leftover temporary files, set aside {Quarantined} incomplete record files")]
     public static partial void SpoolRecovered(this ILogger logger, string directory, int tempFiles, int quarantined);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the spool folder {Directory} is not writable")]

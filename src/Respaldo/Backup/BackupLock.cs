@@ -10,6 +10,9 @@ internal static class BackupLock
 {
     public static async Task<IDisposable?> TryAcquireAsync(string stateDirectory, TimeSpan wait, TimeProvider time, CancellationToken ct)
     {
+        // A run writes into the spool folder (its lock, its state), so it creates the folders as the service would;
+        // verbs that only read (status) never get here.
+        Spool.SpoolFolder.CreatePrivate(stateDirectory);
         var path = Path.Combine(stateDirectory, "backup.lock");
         var deadline = time.GetUtcNow() + wait;
         while (true)

@@ -64,6 +64,10 @@ internal sealed class BackupOptions
     [TimeSpanRange("00:00:00", "01:00:00")]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long <c>POST /backup</c> waits for its run before answering 202 with a run to poll (the run goes on either way).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan RequestWait { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>
     /// After this many files in a row fail with no success in between (network errors, timeouts), the run
     /// stops early and reports the destination unreachable instead of retrying every remaining file.

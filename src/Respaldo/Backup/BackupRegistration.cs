@@ -33,11 +33,13 @@ internal static class BackupRegistration
         return builder;
     }
 
-    /// <summary>The in-process schedule; only the service runs it.</summary>
+    /// <summary>The in-process schedule and the runs asked for over HTTP; only the service runs them.</summary>
     public static IHostApplicationBuilder AddBackupSchedule(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHostedService<BackupScheduler>();
         builder.Services.AddHostedService<DestinationStartupProbe>();
+        builder.Services.AddSingleton<BackupRequests>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BackupRequests>());
         return builder;
     }
 

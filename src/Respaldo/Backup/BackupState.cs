@@ -30,7 +30,7 @@ internal sealed class BackupState(IOptions<SpoolOptions> spool, ILogger<BackupSt
             {
                 return JsonSerializer.Deserialize(File.ReadAllBytes(Path), StateJson.Default.StateFile) ?? new StateFile();
             }
-            catch (Exception e) when (e is IOException or JsonException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
             {
                 return new StateFile();
             }
@@ -42,12 +42,11 @@ internal sealed class BackupState(IOptions<SpoolOptions> spool, ILogger<BackupSt
         lock (_gate)
         {
             var next = change(Read());
-            var temp = Path + SpoolFolder.TempExtension;
             try
             {
-                SpoolFolder.CreatePrivate(spool.Value.StatePath);
-                File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(next, StateJson.Default.StateFile));
-                File.Move(temp, Path, overwrite: true);
+                // Durable like every other file Respaldo writes: after a crash or power cut, state.json holds either
+                // the previous state or this one, never an empty file that would make a missed run look due or not.
+                DurableFile.Write(Path, JsonSerializer.SerializeToUtf8Bytes(next, StateJson.Default.StateFile));
                 _unsaved = null;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -55,13 +54,6 @@ internal sealed class BackupState(IOptions<SpoolOptions> spool, ILogger<BackupSt
                 // Never fail a run (or lose its summary) because its record of itself cannot be written.
                 _unsaved = next;
                 logger.StateNotSaved(Path, e);
-                try
-                {
-                    File.Delete(temp);
-                }
-                catch (IOException)
-                {
-                }
             }
         }
     }

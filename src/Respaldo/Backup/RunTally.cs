@@ -122,7 +122,7 @@ internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, ILogger
             tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Reading {file.Path} failed: {e.Message}", e));
             return null;
         }
-        if (RecordJson.TryParse(bytes)?.Id == file.Id)
+        if (RecordJson.TryParseFile(bytes, file.Id) is not null) // the spool's one complete-record check
         {
             return bytes;
         }

@@ -24,19 +24,30 @@ internal static class ServeCommand
         return command;
     }
 
-    public static async Task<int> RunAsync(string[] configArgs, CancellationToken ct)
+    public static async Task<int> RunAsync(string[] configArgs, CancellationToken ct, Action<IServiceCollection>? configureServices = null)
     {
         try
         {
-            await using var app = RespaldoHost.BuildWebApp(configArgs);
+            await using var app = RespaldoHost.BuildWebApp(configArgs, configureServices);
             // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
             // from deep inside the writer's constructor.
             if (SpoolAccess.Problem(app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath, create: true) is { } problem)
             {
                 throw new StartupException(problem, ExitCodes.Failed);
             }
-            await app.RunAsync();
-            return ExitCodes.Success;
+            var loops = HostFaults.Loops(app.Services); // before RunAsync, which disposes the services
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (OperationCanceledException) when (HostFaults.AnyFaulted(loops))
+            {
+                // A background service failed while the host was still starting: start-up was cancelled.
+            }
+            // The host also stops when a background service failed (BackgroundServiceExceptionBehavior.StopHost),
+            // and RunAsync then returns normally: say so with the exit code, or systemd's Restart=on-failure would
+            // leave the service down for good.
+            return HostFaults.AnyFaulted(loops) ? ExitCodes.Failed : ExitCodes.Success;
         }
         catch (Exception e) when (StartupErrors.Describe(e) is { } error)
         {
@@ -44,4 +55,12 @@ internal static class ServeCommand
             return error.ExitCode;
         }
     }
+}
+
+internal static class HostFaults
+{
+    public static List<BackgroundService> Loops(IServiceProvider services) =>
+        [.. services.GetServices<IHostedService>().OfType<BackgroundService>()];
+
+    public static bool AnyFaulted(IEnumerable<BackgroundService> loops) => loops.Any(s => s.ExecuteTask is { IsFaulted: true });
 }

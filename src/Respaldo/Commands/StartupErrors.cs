@@ -58,12 +58,20 @@ internal static partial class StartupErrors
             "System.TimeSpan" => "is not a duration; write hh:mm:ss, e.g. '00:00:30', or d.hh:mm:ss",
             "System.Boolean" => "is not true or false",
             "System.Double" => "is not a number",
-            _ when type.StartsWith("Respaldo.", StringComparison.Ordinal) && Type.GetType(type) is { IsEnum: true } t
-                => "is not one of " + string.Join(", ", Enum.GetNames(t)),
+            _ when EnumNames.TryGetValue(type, out var names) => "is not one of " + string.Join(", ", names),
             _ => "has the wrong form",
         };
         return value is null ? $"{key}: the value {expected}." : $"{key}: '{value}' {expected}.";
     }
+
+    /// <summary>The settings' enums by CLR name, listed rather than looked up by reflection (Native AOT trims that away).</summary>
+    private static readonly Dictionary<string, string[]> EnumNames = new()
+    {
+        [typeof(Spool.SyncPipeline).FullName!] = Enum.GetNames<Spool.SyncPipeline>(),
+        [typeof(Backup.BackupLayout).FullName!] = Enum.GetNames<Backup.BackupLayout>(),
+        [typeof(Backup.PayloadMode).FullName!] = Enum.GetNames<Backup.PayloadMode>(),
+        [typeof(Backup.VerifyMode).FullName!] = Enum.GetNames<Backup.VerifyMode>(),
+    };
 
     [GeneratedRegex(@"^Failed to convert configuration value (?:'(?<value>[^']*)' )?at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
     private static partial Regex ConversionFailed();

@@ -12,7 +12,7 @@ internal static class StatusCommand
         var json = new Option<bool>("--json") { Description = "Print the status as JSON (the same document as GET /status)." };
         var command = new Command("status", """
             Shows the backlog (pending files, bytes, oldest record), the last backup run, the next scheduled run and the destination.
-            Exit codes: 0 shown, 2 invalid configuration or usage.
+            Exit codes: 0 shown, 2 invalid configuration or usage, or the spool folder does not exist.
             Example: respaldo status --Storage:Directory=/var/lib/respaldo/records
             Example: respaldo status --json
             """)
@@ -21,7 +21,14 @@ internal static class StatusCommand
         }.AcceptingConfiguration();
         command.SetAction((result, ct) => CommandHost.RunAsync(result, (host, _) =>
         {
-            host.Services.GetRequiredService<RecordSpool>().Rescan(); // this process has no running index
+            var spool = host.Services.GetRequiredService<RecordSpool>();
+            if (!spool.Exists)
+            {
+                // status only reads: a mistyped folder is reported, never created and shown as an empty backlog.
+                Console.Error.WriteLine($"Storage:Directory: the spool folder {spool.Directory} does not exist; check the setting (or start the service once to create it).");
+                return Task.FromResult(ExitCodes.InvalidConfig);
+            }
+            spool.Rescan(); // this process has no running index
             var report = host.Services.GetRequiredService<BackupStatus>().Report();
             if (result.GetValue(json))
             {

@@ -24,6 +24,7 @@ internal static class RespaldoHost
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot });
         builder.AddRespaldoCore();
+        builder.AddSpoolOwner();
         builder.AddRecords();
         builder.AddBackupSchedule();
         builder.AddHttpApi();
@@ -72,29 +73,12 @@ internal static class RespaldoHost
     public static IHostApplicationBuilder AddRespaldoCore(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        // Every loop catches its own errors (BackgroundLoop); one that still escapes stops the host, and serve then
+        // exits non-zero so that the service manager restarts it, instead of living on without that loop.
+        builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
         builder.AddTelemetry();
         builder.AddSpool();
         builder.AddBackup();
-        return builder;
-    }
-
-    public static IHostApplicationBuilder AddSpool(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section, static (section, o) => section.Bind(o));
-        builder.Services.AddSingleton<SpoolIndex>();
-        builder.Services.AddSingleton<SpoolWriter>();
-        builder.Services.AddSingleton<RecordSpool>();
-        return builder;
-    }
-
-    public static IHostApplicationBuilder AddRecords(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddValidatedOptions<IntakeOptions>(IntakeOptions.Section, static (section, o) => section.Bind(o));
-        builder.Services.AddSingleton<IdempotencyCache>();
-        builder.Services.AddSingleton<RecordReader>();
-        // Order matters: recovery cleans the spool before idempotency keys are read back from it.
-        builder.Services.AddHostedService<SpoolStartup>();
-        builder.Services.AddHostedService<IdempotencyStartup>();
         return builder;
     }
 

@@ -2,8 +2,12 @@ using Microsoft.Extensions.Options;
 
 namespace Respaldo.Spool;
 
-/// <summary>The spool folder: durable writes through the group-commit writer, reads, listing and removal.</summary>
-internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter writer, SpoolIndex index, TimeProvider time)
+/// <summary>The spool folder: durable writes through the group-commit writer, reads, listing, removal and quarantine.</summary>
+/// <remarks>
+/// The writer is lazy: it creates the spool folder and starts its threads, which verbs that never write
+/// (<c>status</c>) must not do. The service starts it at start-up (<see cref="SpoolOwner"/>).
+/// </remarks>
+internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWriter> writer, SpoolIndex index, TimeProvider time)
 {
     private readonly SpoolOptions _options = options.Value;
 
@@ -22,7 +26,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
         var receivedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var id = RecordId.New(receivedAt);
         var record = new StoredRecord(id, receivedAt, nombre, edad, profesion, idempotencyKey, idempotencyScope);
-        await writer.WriteAsync(id, RecordJson.Serialize(record));
+        await writer.Value.WriteAsync(id, RecordJson.Serialize(record));
         return new Receipt(id, RecordId.FileName(id), receivedAt);
     }
 
@@ -32,7 +36,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
         try
         {
             var bytes = File.ReadAllBytes(PathOf(id));
-            return RecordJson.TryParse(bytes)?.Id == id ? bytes : null;
+            return RecordJson.TryParseFile(bytes, id) is null ? null : bytes;
         }
         catch (FileNotFoundException)
         {
@@ -47,10 +51,20 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
         var folder = Directory;
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + RecordId.Extension))
         {
-            if (RecordId.TryParseFileName(file.Name, out var id))
+            if (!RecordId.TryParseFileName(file.Name, out var id))
             {
-                files.Add(new SpooledFile(id, folder, file.Length));
+                continue;
             }
+            long length;
+            try
+            {
+                length = file.Length; // a stat after the folder was read
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // deleted since the folder was read (backed up meanwhile): not pending any more
+            }
+            files.Add(new SpooledFile(id, folder, length));
         }
         files.Sort((a, b) => a.Id.CompareTo(b.Id));
         return files;
@@ -61,6 +75,9 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
         File.Delete(file.Path);
         index.Remove(file.Id);
     }
+
+    /// <summary>Whether the folder exists; verbs that only read report a missing (mistyped) folder instead of creating it.</summary>
+    public bool Exists => System.IO.Directory.Exists(Directory);
 
     /// <summary>Moves a file that is not a complete record out of the way, keeping it for a person to inspect.</summary>
     public string Quarantine(string path)
@@ -76,7 +93,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, SpoolWriter wr
     }
 
     /// <summary>Re-reads the folder into the in-memory backlog figures.</summary>
-    public void Rescan() => index.Reset(ListPending().Select(f => (f.Id, f.Length)), time.GetUtcNow());
+    public void Rescan() => index.Rescan(() => ListPending().Select(f => (f.Id, f.Length)), time.GetUtcNow());
 
     private string PathOf(Guid id) => Path.Combine(Directory, RecordId.FileName(id));
 }

@@ -5,9 +5,18 @@ namespace Respaldo.Spool;
 /// status and metrics never scan the folder. The writer adds, the backup removes, and a periodic rescan
 /// reconciles with changes made by other processes (a command-line backup).
 /// </summary>
+/// <remarks>
+/// A rescan lists the folder without holding the lock (listing 100,000 files must not stall intake), so records
+/// written or deleted while it lists could be lost from or resurrected in the figures if the listing simply replaced
+/// them. Instead every <see cref="Add"/> and <see cref="Remove"/> made during a rescan is also journalled, and the
+/// journal is replayed over the listing: this process's own changes always win, and the listing only decides for
+/// files this process did not touch meanwhile (which readdir reports correctly). One rescan runs at a time.
+/// </remarks>
 internal sealed class SpoolIndex
 {
     private readonly Lock _gate = new();
+    private readonly Lock _rescanGate = new();
+    private List<(Guid Id, long Bytes)>? _journal; // set while a rescan lists the folder; Bytes < 0 marks a removal
     // Guid.CompareTo orders like the id's text, which for UUIDv7 is creation order: First() is the oldest.
     private readonly SortedDictionary<Guid, long> _files = new();
     private long _bytes;
@@ -20,6 +29,7 @@ internal sealed class SpoolIndex
             {
                 _bytes += bytes;
             }
+            _journal?.Add((id, bytes));
         }
     }
 
@@ -31,26 +41,66 @@ internal sealed class SpoolIndex
             {
                 _bytes -= bytes;
             }
+            _journal?.Add((id, -1));
         }
     }
 
     /// <summary>When the figures were last read from the folder itself.</summary>
     public DateTimeOffset ReconciledAt { get; private set; }
 
-    public void Reset(IEnumerable<(Guid Id, long Bytes)> files, DateTimeOffset now)
+    /// <summary>Replaces the figures with what <paramref name="list"/> finds in the folder, keeping every change made meanwhile (see the remarks).</summary>
+    public void Rescan(Func<IEnumerable<(Guid Id, long Bytes)>> list, DateTimeOffset now)
     {
-        lock (_gate)
+        lock (_rescanGate)
         {
-            ReconciledAt = now;
-            _files.Clear();
-            _bytes = 0;
-            foreach (var (id, bytes) in files)
+            lock (_gate)
             {
-                if (_files.TryAdd(id, bytes))
+                _journal = [];
+            }
+            List<(Guid Id, long Bytes)> listed;
+            try
+            {
+                listed = [.. list()];
+            }
+            catch
+            {
+                lock (_gate)
                 {
-                    _bytes += bytes;
+                    _journal = null;
+                }
+                throw;
+            }
+            lock (_gate)
+            {
+                var journal = _journal!;
+                _journal = null;
+                ReconciledAt = now;
+                _files.Clear();
+                _bytes = 0;
+                foreach (var (id, bytes) in listed)
+                {
+                    Put(id, bytes);
+                }
+                foreach (var (id, bytes) in journal)
+                {
+                    if (bytes >= 0)
+                    {
+                        Put(id, bytes);
+                    }
+                    else if (_files.Remove(id, out var removed))
+                    {
+                        _bytes -= removed;
+                    }
                 }
             }
+        }
+    }
+
+    private void Put(Guid id, long bytes)
+    {
+        if (_files.TryAdd(id, bytes))
+        {
+            _bytes += bytes;
         }
     }
 

@@ -37,6 +37,12 @@ internal sealed partial class RecordJson : JsonSerializerContext
     public static byte[] Serialize(StoredRecord record) =>
         JsonSerializer.SerializeToUtf8Bytes(record, File.StoredRecord);
 
+    /// <summary>
+    /// The one check whether a spool file is a complete record: it parses, and it holds the record its name says.
+    /// Null for crash debris (empty, truncated, or another file's bytes), which is never served or uploaded.
+    /// </summary>
+    public static StoredRecord? TryParseFile(ReadOnlySpan<byte> utf8, Guid id) => TryParse(utf8) is { } record && record.Id == id ? record : null;
+
     /// <summary>Parses a record file; null when the bytes are not a complete record (crash debris).</summary>
     public static StoredRecord? TryParse(ReadOnlySpan<byte> utf8)
     {

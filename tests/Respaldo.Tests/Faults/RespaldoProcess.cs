@@ -24,9 +24,12 @@ internal sealed class RespaldoProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => string.Join('\n', _output);
 
-    public static RespaldoProcess Start(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null, Uri? baseAddress = null)
+    /// <param name="launcher">A command that runs the program, e.g. <c>setpriv --reuid=nobody ...</c> to run it unprivileged.</param>
+    public static RespaldoProcess Start(
+        string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env = null, Uri? baseAddress = null,
+        IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(NativeExecutable.Path)
+        var info = new ProcessStartInfo(launcher is [var tool, ..] ? tool : NativeExecutable.Path)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -34,6 +37,10 @@ internal sealed class RespaldoProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach (var arg in launcher?.Skip(1).Append(NativeExecutable.Path) ?? [])
+        {
+            info.ArgumentList.Add(arg);
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -55,14 +62,15 @@ internal sealed class RespaldoProcess : IAsyncDisposable
 
     /// <summary>Starts <c>serve</c> on a free port and returns once <c>/healthz</c> answers; retries on another port if the bind lost a race.</summary>
     public static async Task<RespaldoProcess> ServeAsync(
-        string workingDirectory, IEnumerable<string> settings, CancellationToken ct, IDictionary<string, string>? env = null)
+        string workingDirectory, IEnumerable<string> settings, CancellationToken ct, IDictionary<string, string>? env = null,
+        IReadOnlyList<string>? launcher = null)
     {
         var failures = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
             var address = new Uri($"http://127.0.0.1:{FreePort.Next()}");
             // The start-up probe writes an object to the destination; a test that wants it passes --Backup:ProbeAtStart=true.
-            var server = Start(workingDirectory, ["serve", $"--urls={address}", "--Backup:ProbeAtStart=false", .. settings], env, address);
+            var server = Start(workingDirectory, ["serve", $"--urls={address}", "--Backup:ProbeAtStart=false", .. settings], env, address, launcher);
             if (await server.WaitUntilHealthyAsync(TimeSpan.FromSeconds(30), ct))
             {
                 return server;
