@@ -65,7 +65,7 @@ internal sealed class BackupOptions
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long <c>POST /backup</c> waits for its run before answering 202 with a run to poll (the run goes on either way).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan RequestWait { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed partial class StateFileTests
         var spool = root.Sub("records");
         var trace = Path.Combine(root.Path, "trace");
         var info = new ProcessStartInfo(strace, ["-f", "-qq", "-e", "trace=openat,fsync,rename,renameat,renameat2", "-o", trace,
-            "dotnet", RespaldoCli.Dll, "backup", $"--Storage:Directory={spool}", $"--Backup:Destination={root.Path}/backup"]);
+            await NativeExecutable.GetAsync(), "backup", $"--Storage:Directory={spool}", $"--Backup:Destination={root.Path}/backup"]);
         info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
 
         var (code, _, stderr) = await ServerProcess.RunAsync(info, TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
