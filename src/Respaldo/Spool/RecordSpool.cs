@@ -44,14 +44,18 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWrit
         }
     }
 
-    /// <summary>The complete record files present now, oldest first. Temporary files are never listed.</summary>
+    /// <summary>
+    /// The complete record files present now, oldest first. Temporary files are never listed, and neither are files
+    /// the writer has renamed into place but not yet acknowledged: until their sync returns they may still be taken
+    /// back (a failed sync answers 503 and removes them), so a backup must not upload them and delete them first.
+    /// </summary>
     public List<SpooledFile> ListPending()
     {
         var files = new List<SpooledFile>();
         var folder = Directory;
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + RecordId.Extension))
         {
-            if (!RecordId.TryParseFileName(file.Name, out var id))
+            if (!RecordId.TryParseFileName(file.Name, out var id) || (writer.IsValueCreated && writer.Value.IsInFlight(id)))
             {
                 continue;
             }

@@ -27,6 +27,8 @@ internal sealed class SpoolWriter : IDisposable
 {
     private readonly BlockingCollection<PendingRecord> _incoming = new();
     private readonly BlockingCollection<List<PendingRecord>> _written = new();
+    // Records between WriteAsync and their answer: their files may exist but are not acknowledged yet.
+    private readonly ConcurrentDictionary<Guid, byte> _inFlight = new();
     private readonly string _directory;
     private readonly SpoolIndex _index;
     private readonly NativeFileSystem.DirectoryHandle _dirHandle;
@@ -60,15 +62,32 @@ internal sealed class SpoolWriter : IDisposable
     public Task WriteAsync(Guid id, byte[] content)
     {
         var pending = new PendingRecord(id, content);
+        _inFlight[id] = 0;
         try
         {
             _incoming.Add(pending);
         }
         catch (InvalidOperationException)
         {
+            _inFlight.TryRemove(id, out _);
             throw new SpoolUnavailableException("The spool is shutting down.");
         }
         return pending.Done.Task;
+    }
+
+    /// <summary>True while the record's file may exist but its write is not acknowledged (nor refused) yet.</summary>
+    public bool IsInFlight(Guid id) => _inFlight.ContainsKey(id);
+
+    private void Acknowledge(PendingRecord record)
+    {
+        _inFlight.TryRemove(record.Id, out _);
+        record.Done.TrySetResult();
+    }
+
+    private void Refuse(PendingRecord record, Exception e)
+    {
+        _inFlight.TryRemove(record.Id, out _);
+        record.Done.TrySetException(Translate(e));
     }
 
     private void WriteLoop()
@@ -93,7 +112,7 @@ internal sealed class SpoolWriter : IDisposable
                 }
                 catch (Exception e)
                 {
-                    record.Done.TrySetException(Translate(e));
+                    Refuse(record, e);
                 }
             }
             if (written.Count == 0)
@@ -155,6 +174,7 @@ internal sealed class SpoolWriter : IDisposable
             _failedThrough = Interlocked.Read(ref _started);
             _syncFailure = e;
         }
+        var tookBack = false;
         foreach (var record in batch)
         {
             if (record.Sequence <= _failedThrough)
@@ -162,11 +182,25 @@ internal sealed class SpoolWriter : IDisposable
                 // The record may not be on disk: take the file back so that no record exists that was not
                 // acknowledged, and let the client retry.
                 TryDelete(Path.Combine(_directory, RecordId.FileName(record.Id)));
-                record.Done.TrySetException(Translate(_syncFailure!));
+                tookBack = true;
+                Refuse(record, _syncFailure!);
                 continue;
             }
             _index.Add(record.Id, record.Content.Length);
-            record.Done.TrySetResult();
+            Acknowledge(record);
+        }
+        if (tookBack)
+        {
+            // Make the removals durable too, where the disk still allows it: a refused record that came back after a
+            // crash would be backed up beside the client's retry.
+            try
+            {
+                NativeFileSystem.SyncDirectory(_directory);
+            }
+            catch (Exception)
+            {
+                // The disk is failing; start-up recovery and the backup's complete-record check remain.
+            }
         }
     }
 
@@ -180,8 +214,9 @@ internal sealed class SpoolWriter : IDisposable
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception)
         {
+            // Never let a failing delete (EIO, EROFS, EACCES) end the writer or sync thread: that would stop intake.
         }
     }
 
