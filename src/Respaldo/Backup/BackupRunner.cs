@@ -106,7 +106,7 @@ internal sealed class BackupRunner(
                 {
                     var failure = e as BackupException ?? S3Errors.Classify(e);
                     RespaldoTracing.Failed(upload, failure);
-                    if (tally.Fail(prepared.Files.Select(f => f.Id), failure) >= _options.AbortAfterConsecutiveFailures)
+                    if (tally.Fail(prepared.Files.Select(f => f.Id), failure, upload: true) >= _options.AbortAfterConsecutiveFailures)
                     {
                         await abort.CancelAsync();
                     }

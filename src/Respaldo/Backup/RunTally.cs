@@ -39,8 +39,12 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
     public void Retried(ErrorKind kind) => Count("retried-" + kind, 1);
 
     /// <summary>The files failed together (one object); each counts once under the error's kind.</summary>
+    /// <param name="upload">
+    /// True when the destination failed the upload. Only those count towards "the destination looks unreachable": a
+    /// run of unreadable local files must never abort the run for every other file.
+    /// </param>
     /// <returns>How many uploads in a row have failed now.</returns>
-    public int Fail(IEnumerable<Guid> ids, BackupException error)
+    public int Fail(IEnumerable<Guid> ids, BackupException error, bool upload = false)
     {
         var list = ids.ToList();
         Interlocked.Add(ref _failed, list.Count);
@@ -48,7 +52,7 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
         metrics.FilesFailed(error.Kind, list.Count);
         Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}");
         Report();
-        return Interlocked.Increment(ref _consecutiveFailures);
+        return upload ? Interlocked.Increment(ref _consecutiveFailures) : Volatile.Read(ref _consecutiveFailures);
     }
 
     public void Abandon(string reason)
@@ -104,6 +108,12 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
 /// </summary>
 internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, ILogger logger) : ISpoolFileReader
 {
+    public void Reject(SpooledFile file, BackupException error)
+    {
+        logger.BackupUnitFailed(file.Path, error.Kind, error.Message);
+        tally.Fail([file.Id], error);
+    }
+
     public async Task<byte[]?> ReadRecordAsync(SpooledFile file, CancellationToken ct)
     {
         byte[] bytes;
