@@ -39,7 +39,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
 
     public IEnumerable<PlannedObject> Plan(IReadOnlyList<SpooledFile> pending)
     {
-        var (resumed, fresh) = Split(pending);
+        var (resumed, fresh) = Split(pending, cleanUp: false);
         return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.RecordBytes, r.Path + " (unfinished)"))
             .Concat(Chunks(fresh).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
     }
@@ -64,15 +64,26 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     public async Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct)
     {
         // The id's time names the hour partition; the names there say which bundles' id ranges contain it.
+        BackupException? failed = null;
         foreach (var key in await CandidatesAsync(id, ct))
         {
-            var records = await _cache.GetOrAddAsync(key, async () => (await UnpackAsync(key, ct)).ToDictionary(r => r.Id, r => r.Bytes));
+            Dictionary<Guid, ReadOnlyMemory<byte>> records;
+            try
+            {
+                records = await _cache.GetOrAddAsync(key, async () => (await UnpackAsync(key, ct)).ToDictionary(r => r.Id, r => r.Bytes));
+            }
+            catch (BackupException e)
+            {
+                failed ??= e; // one unreadable bundle must not hide the records of the others in its hour
+                continue;
+            }
             if (records.TryGetValue(id, out var bytes))
             {
                 return bytes.ToArray();
             }
         }
-        return null;
+        // Not found in any readable candidate: if one could not be read, the record may be in it, so that is the answer.
+        return failed is null ? null : throw failed;
     }
 
     public async IAsyncEnumerable<string> ListObjectsAsync(DateOnly? from, DateOnly? to, [EnumeratorCancellation] CancellationToken ct)
@@ -124,6 +135,14 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         {
             if (await reader.ReadRecordAsync(file, ct) is { } bytes)
             {
+                if (bytes.AsSpan().Contains((byte)'\n'))
+                {
+                    // A bundle line is the file's exact bytes, so a line break inside a file (one put or edited by hand;
+                    // the service writes one line) would split the record in two and make the whole bundle unreadable.
+                    reader.Reject(file, new BackupException(ErrorKind.Corrupt,
+                        $"{file.Path} holds a line break, so it cannot be one line of a bundle; it stays spooled. Rewrite it as one line (e.g. jq -c . FILE)."));
+                    continue;
+                }
                 writer.Append(bytes);
                 packed.Add(file);
             }
@@ -182,15 +201,25 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     }
 
     /// <summary>Unfinished bundles (from their manifests) and the pending files no manifest names.</summary>
-    private (List<ResumedBundle> Resumed, List<SpooledFile> Fresh) Split(IReadOnlyList<SpooledFile> pending)
+    private (List<ResumedBundle> Resumed, List<SpooledFile> Fresh) Split(IReadOnlyList<SpooledFile> pending, bool cleanUp = true)
     {
         var resumed = new List<ResumedBundle>();
         var claimed = new HashSet<Guid>();
-        foreach (var (path, manifest, error) in _manifests.ReadAll())
+        foreach (var (path, manifest, error) in _manifests.ReadAll(cleanUp))
         {
             if (manifest is null)
             {
                 logger.BundleManifestUnreadable(path, error?.Message ?? "");
+                // Its bundle may already be stored: every pending file in the id range its name gives stays out of new
+                // bundles (a record in two objects is worse than a record that waits), until a person fixes the manifest.
+                if (KeyLayout.TryParseBundleKey(BundleManifests.KeyNameOf(path), out var first, out var last))
+                {
+                    claimed.UnionWith(pending.Where(f => f.Id.CompareTo(first) >= 0 && f.Id.CompareTo(last) <= 0).Select(f => f.Id));
+                }
+                else
+                {
+                    claimed.UnionWith(pending.Select(f => f.Id)); // no range to go by: bundle nothing new until it is fixed
+                }
                 continue;
             }
             claimed.UnionWith(manifest.Ids);

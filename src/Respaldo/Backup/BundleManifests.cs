@@ -33,7 +33,8 @@ internal sealed class BundleManifests(string folder)
     }
 
     /// <summary>Every unfinished bundle's manifest, oldest first. A manifest that cannot be read is reported, not skipped silently.</summary>
-    public List<(string Path, BundleManifest? Manifest, Exception? Error)> ReadAll()
+    /// <param name="cleanUp">Remove temporary files a crash left; false for a dry run, which changes nothing (and holds no lock).</param>
+    public List<(string Path, BundleManifest? Manifest, Exception? Error)> ReadAll(bool cleanUp = true)
     {
         var found = new List<(string, BundleManifest?, Exception?)>();
         if (!Directory.Exists(Folder))
@@ -45,7 +46,10 @@ internal sealed class BundleManifests(string folder)
             var name = Path.GetFileName(path);
             if (DurableFile.IsTemporary(name))
             {
-                TryDelete(path); // a write the crash interrupted; that bundle was never uploaded
+                if (cleanUp)
+                {
+                    TryDelete(path); // a write the crash interrupted; that bundle was never uploaded
+                }
                 continue;
             }
             if (!name.EndsWith(Extension, StringComparison.Ordinal))
@@ -65,6 +69,9 @@ internal sealed class BundleManifests(string folder)
     }
 
     public static void Remove(string path) => File.Delete(path);
+
+    /// <summary>The bundle key's name a manifest file is named after (<c>{first}_{last}.ndjson.gz</c>), readable even when its content is not.</summary>
+    public static string KeyNameOf(string manifestPath) => Path.GetFileName(manifestPath)[..^Extension.Length];
 
     private static void TryDelete(string path)
     {

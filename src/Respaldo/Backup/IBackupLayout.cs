@@ -46,6 +46,9 @@ internal interface IBackupLayout
 internal interface ISpoolFileReader
 {
     Task<byte[]?> ReadRecordAsync(SpooledFile file, CancellationToken ct);
+
+    /// <summary>A complete record the layout cannot carry: counted as that file's failure, logged with its path; it stays spooled.</summary>
+    void Reject(SpooledFile file, BackupException error);
 }
 
 /// <summary>Files that go to the destination as one object. Layouts may derive from it to carry more.</summary>
