@@ -40,6 +40,13 @@ internal static class BackupEndpoints
         {
             return RecordsEndpoints.Problem(StatusCodes.Status409Conflict, "Backup already running", ServerPaths.Redact(e.Message) + " Try again when it has finished.");
         }
+        catch (Exception) when (run.Task.IsCompleted)
+        {
+            // The run itself failed (or the stopping service cancelled it): say so with the run to look at, not a bare 500.
+            var report = ForClients(run.Report());
+            return RecordsEndpoints.Problem(StatusCodes.Status500InternalServerError, "Backup run failed",
+                $"The backup run {run.Id} ended as '{report.State}': {report.Error ?? "no detail"} GET {run.Location} shows it; the files stay spooled for the next run.");
+        }
         return TypedResults.Ok(ForClients(await run.Task));
     }
 

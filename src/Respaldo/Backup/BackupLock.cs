@@ -29,6 +29,12 @@ internal static class BackupLock
             {
                 return null;
             }
+            catch (UnauthorizedAccessException e)
+            {
+                // Typically left by one run as root (sudo respaldo backup): say what to fix instead of failing obscurely.
+                throw new BackupException(ErrorKind.LocalIo,
+                    $"Cannot open the backup lock {path}: {e.Message} It probably belongs to another user (a run as root?); give it to the service's user (chown) or remove it.", e);
+            }
         }
     }
 }

@@ -25,9 +25,13 @@ internal sealed class BackupRequests(
         var run = new RequestedRun(id, time.GetUtcNow(), Task.Run(() => runner.RunAsync("http", ct: lifetime.ApplicationStopping)));
         _runs[id] = run;
         _order.Enqueue(id);
-        while (_order.Count > Kept && _order.TryPeek(out var oldest) && _runs[oldest].Task.IsCompleted && _order.TryDequeue(out _))
+        lock (_order) // two requests pruning at once must not both take the same oldest run
         {
-            _runs.TryRemove(oldest, out _);
+            while (_order.Count > Kept && _order.TryPeek(out var oldest)
+                && (!_runs.TryGetValue(oldest, out var old) || old.Task.IsCompleted) && _order.TryDequeue(out _))
+            {
+                _runs.TryRemove(oldest, out _);
+            }
         }
         return run;
     }

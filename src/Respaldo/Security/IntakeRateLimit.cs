@@ -43,8 +43,24 @@ internal static class IntakeRateLimit
     internal static RateLimiter CreateBucket(RateLimitOptions limits, TimeProvider time) =>
         new ClientTokenBucket(limits.PermitsPerSecond, limits.EffectiveBurst, time);
 
-    private static string ClientOf(IPAddress? address) =>
-        (address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address)?.ToString() ?? "unknown";
+    /// <summary>
+    /// The bucket a client's requests share: its IPv4 address, or its IPv6 /64 — one host usually owns a whole /64 and
+    /// can rotate through it, so a per-address bucket would be no limit at all.
+    /// </summary>
+    internal static string ClientOf(IPAddress? address)
+    {
+        if (address is { IsIPv4MappedToIPv6: true })
+        {
+            address = address.MapToIPv4();
+        }
+        if (address is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetworkV6 } && !IPAddress.IsLoopback(address))
+        {
+            var bytes = address.GetAddressBytes();
+            Array.Clear(bytes, 8, 8);
+            return new IPAddress(bytes) + "/64";
+        }
+        return address?.ToString() ?? "unknown";
+    }
 
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
     {

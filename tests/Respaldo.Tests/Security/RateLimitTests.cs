@@ -167,3 +167,18 @@ public sealed class RateLimitTests
         BaseAddress = baseAddress,
     };
 }
+
+public sealed class RateLimitPartitionTests
+{
+    [Theory]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2:ffff:eeee:dddd:1")]
+    [InlineData("192.0.2.7", "::ffff:192.0.2.7")]
+    public void AddressesOfOneClientShareOneBucket(string a, string b) =>
+        Assert.Equal(Respaldo.Security.IntakeRateLimit.ClientOf(System.Net.IPAddress.Parse(a)), Respaldo.Security.IntakeRateLimit.ClientOf(System.Net.IPAddress.Parse(b)));
+
+    [Theory]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:3::1")]
+    [InlineData("192.0.2.7", "192.0.2.8")]
+    public void DifferentClientsHaveTheirOwnBuckets(string a, string b) =>
+        Assert.NotEqual(Respaldo.Security.IntakeRateLimit.ClientOf(System.Net.IPAddress.Parse(a)), Respaldo.Security.IntakeRateLimit.ClientOf(System.Net.IPAddress.Parse(b)));
+}
