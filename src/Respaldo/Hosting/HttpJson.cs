@@ -48,4 +48,5 @@ internal static class HttpJson
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(HealthEndpoints.Health))]
+[JsonSerializable(typeof(BackupRunReport))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;
