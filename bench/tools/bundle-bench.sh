@@ -105,7 +105,7 @@ per=$(( (MEM_N + MEM_HOURS - 1) / MEM_HOURS ))
 "$PY" - "$OUT/mem-ids.txt" "$per" "$MEM_HOURS" "$READS" "$OUT" <<'PYEOF'
 import sys
 ids = [l.strip() for l in open(sys.argv[1])]
-per, hours, reads, out = map(str, sys.argv[2:6]) if False else (int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+per, hours, reads, out = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 bundles = [ids[i * per:(i + 1) * per] for i in range(hours)]
 cold = [bundles[k % hours][1 + k // hours * 7] for k in range(reads)]
 warm = [bundles[0][(k * 13) % per] for k in range(reads)]
