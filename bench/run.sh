@@ -13,6 +13,7 @@ Usage: bench/run.sh [--full] [--no-append] [SECTION]...
 Sections (default: all = intake backup growth status; memory figures come from those runs):
   intake   durable POST /store_data/ at 1, 32 and 256 connections, next to the Ceiling app and the FastAPI
            baseline, interleaved rounds, medians
+  bundle   issue 12 (alone): Record vs Bundle layout, requests, peak RSS, read-back (bench/tools/bundle-bench.sh)
   backup   BENCH_RECORDS spooled records to S3 through the latency proxy: Respaldo `backup` vs aws s3 cp + rm
   memory   peak RSS of the service under intake load and of a large backup (runs its own loads when alone)
   growth   Respaldo backup time for 1k and 10k records (100k with --full)
@@ -49,6 +50,13 @@ for var in BENCH_DURATION BENCH_WARMUP BENCH_ROUNDS BENCH_CONNECTIONS BENCH_VARI
     BENCH_AOT_RECORDS BENCH_AOT_BACKUP_TOOLS BENCH_STARTUP_ROUNDS BENCH_NATIVE_ENV; do
     [[ -n ${!var:-} ]] && COMMAND_LINE="$var=\"${!var}\" $COMMAND_LINE"
 done
+
+# Issue 12's bundle figures have their own script (separate servers, tmpfs for the large spool); `bundle` runs it
+# alone. It prints JSON lines and does not append to RESULTS.md (see bench/README.md, "Bundles").
+if [[ ${1:-} == bundle ]]; then
+    (($# == 1)) || { echo "bundle runs alone: bench/run.sh bundle (settings via BENCH_BUNDLE_* variables)" >&2; exit 2; }
+    exec "$BENCH/tools/bundle-bench.sh"
+fi
 
 FULL=0 APPEND=1 SECTIONS=()
 for arg in "$@"; do
