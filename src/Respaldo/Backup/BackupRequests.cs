@@ -22,7 +22,7 @@ internal sealed class BackupRequests(
     {
         var id = Guid.CreateVersion7().ToString("N")[^12..];
         // Task.Run: the run must not inherit the request's execution (its aborted token, its activity).
-        var run = new RequestedRun(id, time.GetUtcNow(), Task.Run(() => runner.RunAsync("http", ct: lifetime.ApplicationStopping)));
+        var run = new RequestedRun(id, time.GetUtcNow(), Task.Run(() => runner.RunAsync("http", ct: lifetime.ApplicationStopping, runId: id)));
         _runs[id] = run;
         _order.Enqueue(id);
         lock (_order) // two requests pruning at once must not both take the same oldest run

@@ -30,11 +30,12 @@ internal sealed class BackupRunner(
     public IEnumerable<PlannedObject> Plan() => _layout.Plan(spool.ListPending());
 
     /// <exception cref="BackupBusyException">Another run (in any process) kept the lock past <see cref="BackupOptions.LockTimeout"/>.</exception>
-    public async Task<RunSummary> RunAsync(string trigger, IProgress<RunProgress>? progress = null, CancellationToken ct = default)
+    /// <param name="runId">The run's id in the summary and the logs; <c>POST /backup</c> passes the id it answers with, so the two agree.</param>
+    public async Task<RunSummary> RunAsync(string trigger, IProgress<RunProgress>? progress = null, CancellationToken ct = default, string? runId = null)
     {
         using var held = await BackupLock.TryAcquireAsync(spoolOptions.Value.StatePath, _options.LockTimeout, time, ct)
             ?? throw new BackupBusyException($"Another backup run is in progress for {spool.Directory}; it was not started again.");
-        var runId = Guid.CreateVersion7().ToString("N")[^12..];
+        runId ??= Guid.CreateVersion7().ToString("N")[^12..];
         using var activity = RespaldoTracing.StartRun("backup", runId, trigger, destination.Description);
         using var logScope = logger.BeginRunScope(runId);
         var startedAt = time.GetUtcNow();

@@ -100,6 +100,11 @@ public sealed class BackupRequestTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(3, summary.GetProperty("uploaded").GetInt32());
+        // The summary's run id is the one /backup/runs/{id} knows.
+        using var polled = await app.Client.GetAsync($"/backup/runs/{summary.GetProperty("runId").GetString()}", Ct);
+        var report = JsonDocument.Parse(await polled.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(HttpStatusCode.OK, polled.StatusCode);
+        Assert.Equal("finished", report.GetProperty("state").GetString());
     }
 
     [Fact]
