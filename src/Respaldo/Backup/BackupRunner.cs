@@ -19,6 +19,13 @@ internal sealed class BackupRunner(
     RecordSpool spool, IBackupDestination destination, BackupLayouts layouts, BackupState state, IOptions<BackupOptions> options,
     IOptions<SpoolOptions> spoolOptions, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
 {
+    /// <summary>
+    /// Deletions in flight for one verified object (a bundle holds thousands of files). An unlink mostly waits on the
+    /// file system's journal, so several at once go faster: 10,000 deletions on this machine's ext4 disk took 2–7×
+    /// less time four at a time than one after another (bench/RESULTS.md).
+    /// </summary>
+    private const int DeletesInFlight = 4;
+
     private readonly BackupOptions _options = options.Value;
     private readonly IBackupLayout _layout = layouts.Active;
 
@@ -41,13 +48,13 @@ internal sealed class BackupRunner(
         var startedAt = time.GetUtcNow();
         logger.BackupStarted(runId, trigger, destination.Description);
 
-        var units = _layout.Pack(spool.ListPending()).ToList();
-        var tally = new RunTally(units.Sum(u => u.Files.Count), progress, metrics);
+        var units = _layout.Pack(spool.ListPending());
+        var tally = new RunTally(units.Files, progress, metrics);
         var reader = new SpoolFileReader(spool, tally, logger);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
-            await Parallel.ForEachAsync(units,
+            await Parallel.ForEachAsync(units.Units,
                 new ParallelOptions { MaxDegreeOfParallelism = _layout.UnitsInFlight, CancellationToken = abort.Token },
                 async (unit, token) => await BackUpUnitAsync(unit, reader, tally, abort, token));
         }
@@ -118,19 +125,19 @@ internal sealed class BackupRunner(
 
         // Only now: the destination proved it holds the object with exactly these files' bytes.
         var deleted = 0;
-        foreach (var file in prepared.Files)
+        Parallel.ForEach(prepared.Files, new ParallelOptions { MaxDegreeOfParallelism = DeletesInFlight }, file =>
         {
             try
             {
                 spool.Delete(file);
-                deleted++;
+                Interlocked.Increment(ref deleted);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
                 tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e));
             }
-        }
+        });
         tally.Uploaded(deleted, prepared.RecordBytes, prepared.AlreadyStored ? 0 : prepared.Body.Length);
         if (deleted == prepared.Files.Count)
         {

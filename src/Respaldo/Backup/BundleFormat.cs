@@ -21,14 +21,20 @@ internal sealed class BundleWriter : IDisposable
     private static readonly byte[] Header = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
     private static readonly byte[] NewLine = [(byte)'\n'];
 
-    private readonly MemoryStream _output = new();
+    private readonly MemoryStream _output;
     private readonly DeflateStream _deflate;
     private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private uint _crc = Crc32.Initial;
     private long _length;
 
-    public BundleWriter()
+    /// <param name="expectedBytes">
+    /// The record bytes about to be appended, when known: the output buffer starts at a size that usually holds the
+    /// whole bundle (JSON records compress about 6:1 here), so it is not grown by doubling, which leaves a large-object
+    /// heap array behind at every step.
+    /// </param>
+    public BundleWriter(long expectedBytes = 0)
     {
+        _output = new MemoryStream((int)Math.Clamp(expectedBytes / 4 + 4096, 4096, Array.MaxLength));
         _output.Write(Header);
         _deflate = new DeflateStream(_output, new ZLibCompressionOptions { CompressionLevel = CompressionLevel }, leaveOpen: true);
     }
@@ -39,15 +45,15 @@ internal sealed class BundleWriter : IDisposable
         Write(NewLine);
     }
 
-    /// <returns>The gzip bytes, the SHA-256 of the NDJSON inside, and the NDJSON's length.</returns>
-    public (byte[] Gzip, byte[] NdjsonSha256, long NdjsonBytes) Finish()
+    /// <returns>The gzip bytes (the writer's own buffer, not a copy), the SHA-256 of the NDJSON inside, and the NDJSON's length.</returns>
+    public (ReadOnlyMemory<byte> Gzip, byte[] NdjsonSha256, long NdjsonBytes) Finish()
     {
         _deflate.Dispose();
         Span<byte> trailer = stackalloc byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, Crc32.Finish(_crc));
         BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], unchecked((uint)_length));
         _output.Write(trailer);
-        return (_output.ToArray(), _sha256.GetHashAndReset(), _length);
+        return (_output.GetBuffer().AsMemory(0, (int)_output.Length), _sha256.GetHashAndReset(), _length);
     }
 
     public void Dispose()

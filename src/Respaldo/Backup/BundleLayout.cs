@@ -28,6 +28,12 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     /// <summary>Bundles in flight at once: each holds its compressed bytes in memory until verified.</summary>
     private const int MaxBundlesInFlight = 4;
 
+    /// <summary>
+    /// Spool files a bundle reads ahead of the one it appends. A read mostly waits on the disk, so several in flight
+    /// keep both cores busy: 20,000 files took 0.47 s one at a time and 0.23 s four at a time here (bench/RESULTS.md).
+    /// </summary>
+    private const int ReadsAhead = 8;
+
     private readonly BackupOptions _options = options.Value;
     private readonly BundleManifests _manifests = new(Path.Combine(spoolOptions.Value.StatePath, "bundles"));
     private readonly BundleCache _cache = new(BundleCache.DefaultMaxBytes);
@@ -41,13 +47,13 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     {
         var (resumed, fresh) = Split(pending, cleanUp: false);
         return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.RecordBytes, r.Path + " (unfinished)"))
-            .Concat(Chunks(fresh).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
+            .Concat(Chunks(fresh.Files).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
     }
 
-    public IEnumerable<UploadUnit> Pack(IReadOnlyList<SpooledFile> pending)
+    public RunUnits Pack(IReadOnlyList<SpooledFile> pending)
     {
         var (resumed, fresh) = Split(pending);
-        return resumed.Concat<UploadUnit>(Chunks(fresh).Select(c => new UploadUnit(c)));
+        return new RunUnits(resumed.Sum(r => r.Files.Count) + fresh.Count, resumed.Concat<UploadUnit>(Chunks(fresh.Files).Select(c => new UploadUnit(c))));
     }
 
     public Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct) =>
@@ -129,11 +135,11 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
 
     private async Task<PreparedUnit?> PackAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
     {
-        using var writer = new BundleWriter();
+        using var writer = new BundleWriter(unit.Files.Sum(f => f.Length));
         var packed = new List<SpooledFile>(unit.Files.Count);
-        foreach (var file in unit.Files)
+        await foreach (var (file, read) in ReadAheadAsync(unit.Files, reader, ct))
         {
-            if (await reader.ReadRecordAsync(file, ct) is { } bytes)
+            if (read is { } bytes)
             {
                 if (bytes.AsSpan().Contains((byte)'\n'))
                 {
@@ -156,7 +162,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
             Convert.ToHexStringLower(ndjsonSha256), [.. packed.Select(f => f.Id)]);
         // Durable before the upload starts: from here on these files belong to this bundle and this key only.
         var path = _manifests.Write(manifest);
-        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, packed, manifest.RecordBytes, Manifest: path);
+        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip.Span), ContentType, packed, manifest.RecordBytes, Manifest: path);
     }
 
     private async Task<PreparedUnit?> ResumeAsync(ResumedBundle unit, CancellationToken ct)
@@ -164,7 +170,7 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         var manifest = unit.Manifest;
         if (await TryRebuildAsync(unit, ct) is { } gzip)
         {
-            return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip), ContentType, unit.Files, manifest.RecordBytes, Manifest: unit.Path);
+            return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip.Span), ContentType, unit.Files, manifest.RecordBytes, Manifest: unit.Path);
         }
         // Some files are gone or unreadable. Files are deleted only after their bundle is verified, so the bundle should
         // be stored: prove it against the manifest, then delete what is left.
@@ -182,9 +188,9 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     }
 
     /// <summary>The bundle's gzip bytes rebuilt from its files, or null when a file is missing, unreadable or changed.</summary>
-    private static async Task<byte[]?> TryRebuildAsync(ResumedBundle unit, CancellationToken ct)
+    private static async Task<ReadOnlyMemory<byte>?> TryRebuildAsync(ResumedBundle unit, CancellationToken ct)
     {
-        using var writer = new BundleWriter();
+        using var writer = new BundleWriter(unit.Manifest.RecordBytes);
         foreach (var file in unit.Files)
         {
             try
@@ -200,8 +206,39 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         return Convert.ToHexStringLower(ndjsonSha256) == unit.Manifest.NdjsonSha256 ? gzip : null;
     }
 
-    /// <summary>Unfinished bundles (from their manifests) and the pending files no manifest names.</summary>
-    private (List<ResumedBundle> Resumed, List<SpooledFile> Fresh) Split(IReadOnlyList<SpooledFile> pending, bool cleanUp = true)
+    /// <summary>
+    /// The unit's files with their bytes, in the unit's order, read <see cref="ReadsAhead"/> at a time on the thread pool.
+    /// </summary>
+    private static async IAsyncEnumerable<(SpooledFile File, byte[]? Bytes)> ReadAheadAsync(
+        IReadOnlyList<SpooledFile> files, ISpoolFileReader reader, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var reads = new Queue<(SpooledFile File, Task<byte[]?> Read)>(ReadsAhead);
+        var next = 0;
+        try
+        {
+            while (next < files.Count || reads.Count > 0)
+            {
+                while (next < files.Count && reads.Count < ReadsAhead)
+                {
+                    var file = files[next++];
+                    reads.Enqueue((file, Task.Run(() => reader.ReadRecord(file), ct)));
+                }
+                var (done, read) = reads.Dequeue();
+                yield return (done, await read);
+            }
+        }
+        finally
+        {
+            // Stopped early (cancelled): reads still running count their files in the run's tally, so they finish first.
+            await Task.WhenAll(reads.Select(r => (Task)r.Read)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Unfinished bundles (from their manifests) and the pending files no manifest names. The pending files are
+    /// filtered lazily, never copied: a run may list a million of them.
+    /// </summary>
+    private (List<ResumedBundle> Resumed, (IEnumerable<SpooledFile> Files, int Count) Fresh) Split(IReadOnlyList<SpooledFile> pending, bool cleanUp = true)
     {
         var resumed = new List<ResumedBundle>();
         var claimed = new HashSet<Guid>();
@@ -225,7 +262,9 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
             claimed.UnionWith(manifest.Ids);
             resumed.Add(new ResumedBundle(path, manifest, [.. manifest.Ids.Select(id => new SpooledFile(id, _spool, 0))]));
         }
-        return (resumed, pending.Where(f => !claimed.Contains(f.Id)).ToList());
+        return claimed.Count == 0
+            ? (resumed, (pending, pending.Count))
+            : (resumed, (pending.Where(f => !claimed.Contains(f.Id)), pending.Count - pending.Count(f => claimed.Contains(f.Id))));
     }
 
     /// <summary>Consecutive files (the listing is in id order, so in time order) of one UTC hour, split at the limits.</summary>

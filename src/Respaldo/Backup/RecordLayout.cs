@@ -21,16 +21,17 @@ internal sealed class RecordLayout(IBackupDestination destination, IOptions<Back
     public IEnumerable<PlannedObject> Plan(IReadOnlyList<SpooledFile> pending) =>
         pending.Select(f => new PlannedObject(KeyLayout.KeyFor(destination.Prefix, f.Id), 1, f.Length, f.Path));
 
-    public IEnumerable<UploadUnit> Pack(IReadOnlyList<SpooledFile> pending) => pending.Select(f => new UploadUnit([f]));
+    public RunUnits Pack(IReadOnlyList<SpooledFile> pending) => new(pending.Count, pending.Select(f => new UploadUnit([f])));
 
-    public async Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
+    public Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
     {
         var file = unit.Files[0];
-        if (await reader.ReadRecordAsync(file, ct) is not { } bytes)
+        if (reader.ReadRecord(file) is not { } bytes)
         {
-            return null;
+            return Task.FromResult<PreparedUnit?>(null);
         }
-        return new PreparedUnit(KeyLayout.KeyFor(destination.Prefix, file.Id), bytes, SHA256.HashData(bytes), ContentType, [file], bytes.Length);
+        return Task.FromResult<PreparedUnit?>(
+            new PreparedUnit(KeyLayout.KeyFor(destination.Prefix, file.Id), bytes, SHA256.HashData(bytes), ContentType, [file], bytes.Length));
     }
 
     public void Complete(PreparedUnit unit)

@@ -114,12 +114,12 @@ internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, ILogger
         tally.Fail([file.Id], error);
     }
 
-    public async Task<byte[]?> ReadRecordAsync(SpooledFile file, CancellationToken ct)
+    public byte[]? ReadRecord(SpooledFile file)
     {
         byte[] bytes;
         try
         {
-            bytes = await File.ReadAllBytesAsync(file.Path, ct);
+            bytes = File.ReadAllBytes(file.Path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 
 namespace Respaldo.Spool;
@@ -49,10 +51,15 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWrit
     /// the writer has renamed into place but not yet acknowledged: until their sync returns they may still be taken
     /// back (a failed sync answers 503 and removes them), so a backup must not upload them and delete them first.
     /// </summary>
-    public List<SpooledFile> ListPending()
+    public PendingFiles ListPending()
     {
-        var files = new List<SpooledFile>();
+        // Sized from a first, cheap pass over the names (no stat, no strings): a list grown by doubling would leave
+        // a large-object-heap array behind at every step, about as much memory again as the listing itself at a
+        // million files. Files written meanwhile only add a little growth.
         var folder = Directory;
+        var expected = CountRecordNames(folder);
+        var ids = new List<Guid>(expected + expected / 64 + 16);
+        var lengths = new List<long>(ids.Capacity);
         foreach (var file in new DirectoryInfo(folder).EnumerateFiles("*" + RecordId.Extension))
         {
             if (!RecordId.TryParseFileName(file.Name, out var id) || (writer.IsValueCreated && writer.Value.IsInFlight(id)))
@@ -68,10 +75,27 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWrit
             {
                 continue; // deleted since the folder was read (backed up meanwhile): not pending any more
             }
-            files.Add(new SpooledFile(id, folder, length));
+            ids.Add(id);
+            lengths.Add(length);
         }
-        files.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return files;
+        // Sorted in place (no copies of a million-entry list). Guid order is the id text's order: for UUIDv7, creation order.
+        CollectionsMarshal.AsSpan(ids).Sort(CollectionsMarshal.AsSpan(lengths));
+        return new PendingFiles(folder, ids, lengths);
+    }
+
+    private static int CountRecordNames(string folder)
+    {
+        var names = new FileSystemEnumerable<bool>(folder, static (ref FileSystemEntry _) => true)
+        {
+            ShouldIncludePredicate = static (ref FileSystemEntry entry) =>
+                !entry.IsDirectory && entry.FileName.EndsWith(RecordId.Extension, StringComparison.Ordinal),
+        };
+        var count = 0;
+        foreach (var _ in names)
+        {
+            count++;
+        }
+        return count;
     }
 
     public void Delete(SpooledFile file)
@@ -100,6 +124,28 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWrit
     public void Rescan() => index.Rescan(() => ListPending().Select(f => (f.Id, f.Length)), time.GetUtcNow());
 
     private string PathOf(Guid id) => Path.Combine(Directory, RecordId.FileName(id));
+}
+
+/// <summary>
+/// The pending files of a listing, oldest first, held as two arrays (24 bytes a file) rather than one object per file:
+/// a run over a million files must not hold a million objects. Each <see cref="SpooledFile"/> is made when it is read,
+/// so a run holds the objects of the units it is working on and no more.
+/// </summary>
+internal sealed class PendingFiles(string folder, List<Guid> ids, List<long> lengths) : IReadOnlyList<SpooledFile>
+{
+    public int Count => ids.Count;
+
+    public SpooledFile this[int index] => new(ids[index], folder, lengths[index]);
+
+    public IEnumerator<SpooledFile> GetEnumerator()
+    {
+        for (var i = 0; i < ids.Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A record file in the spool. The folder's path is shared, not copied per file: a run lists every file.</summary>
