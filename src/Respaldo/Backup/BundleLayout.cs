@@ -47,13 +47,13 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     {
         var (resumed, fresh) = Split(pending, cleanUp: false);
         return resumed.Select(r => new PlannedObject(r.Manifest.Key, r.Manifest.Records, r.Manifest.RecordBytes, r.Path + " (unfinished)"))
-            .Concat(Chunks(fresh.Files).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
+            .Concat(Chunks(fresh).Select(c => new PlannedObject(KeyLayout.BundleKey(destination.Prefix, c[0].Id, c[^1].Id), c.Count, c.Sum(f => f.Length))));
     }
 
     public RunUnits Pack(IReadOnlyList<SpooledFile> pending)
     {
         var (resumed, fresh) = Split(pending);
-        return new RunUnits(resumed.Sum(r => r.Files.Count) + fresh.Count, resumed.Concat<UploadUnit>(Chunks(fresh.Files).Select(c => new UploadUnit(c))));
+        return new RunUnits(resumed.Sum(r => r.Files.Count) + fresh.Count, resumed.Concat<UploadUnit>(Chunks(fresh).Select(c => new UploadUnit(c))));
     }
 
     public Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct) =>
@@ -136,33 +136,39 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     private async Task<PreparedUnit?> PackAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
     {
         using var writer = new BundleWriter(unit.Files.Sum(f => f.Length));
-        var packed = new List<SpooledFile>(unit.Files.Count);
+        List<SpooledFile>? packed = null; // made only when a file is left out; otherwise the bundle holds unit.Files
+        var seen = 0;
         await foreach (var (file, read) in ReadAheadAsync(unit.Files, reader, ct))
         {
-            if (read is { } bytes)
+            seen++;
+            if (read is not { } bytes)
             {
-                if (bytes.AsSpan().Contains((byte)'\n'))
-                {
-                    // A bundle line is the file's exact bytes, so a line break inside a file (one put or edited by hand;
-                    // the service writes one line) would split the record in two and make the whole bundle unreadable.
-                    reader.Reject(file, new BackupException(ErrorKind.Corrupt,
-                        $"{file.Path} holds a line break, so it cannot be one line of a bundle; it stays spooled. Rewrite it as one line (e.g. jq -c . FILE)."));
-                    continue;
-                }
-                writer.Append(bytes);
-                packed.Add(file);
+                packed ??= [.. unit.Files.Take(seen - 1)]; // counted by the reader (gone, incomplete, unreadable)
+                continue;
             }
+            if (bytes.AsSpan().Contains((byte)'\n'))
+            {
+                // A bundle line is the file's exact bytes, so a line break inside a file (one put or edited by hand;
+                // the service writes one line) would split the record in two and make the whole bundle unreadable.
+                reader.Reject(file, new BackupException(ErrorKind.Corrupt,
+                    $"{file.Path} holds a line break, so it cannot be one line of a bundle; it stays spooled. Rewrite it as one line (e.g. jq -c . FILE)."));
+                packed ??= [.. unit.Files.Take(seen - 1)];
+                continue;
+            }
+            writer.Append(bytes);
+            packed?.Add(file);
         }
-        if (packed.Count == 0)
+        IReadOnlyList<SpooledFile> files = packed ?? unit.Files;
+        if (files.Count == 0)
         {
             return null;
         }
         var (gzip, ndjsonSha256, ndjsonBytes) = writer.Finish();
-        var manifest = new BundleManifest(KeyLayout.BundleKey(destination.Prefix, packed[0].Id, packed[^1].Id), packed.Count, ndjsonBytes,
-            Convert.ToHexStringLower(ndjsonSha256), [.. packed.Select(f => f.Id)]);
+        var manifest = new BundleManifest(KeyLayout.BundleKey(destination.Prefix, files[0].Id, files[^1].Id), files.Count, ndjsonBytes,
+            Convert.ToHexStringLower(ndjsonSha256), new ListView<Guid>(files.Count, i => files[i].Id));
         // Durable before the upload starts: from here on these files belong to this bundle and this key only.
         var path = _manifests.Write(manifest);
-        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip.Span), ContentType, packed, manifest.RecordBytes, Manifest: path);
+        return new PreparedUnit(manifest.Key, gzip, SHA256.HashData(gzip.Span), ContentType, files, manifest.RecordBytes, Manifest: path);
     }
 
     private async Task<PreparedUnit?> ResumeAsync(ResumedBundle unit, CancellationToken ct)
@@ -235,10 +241,9 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
     }
 
     /// <summary>
-    /// Unfinished bundles (from their manifests) and the pending files no manifest names. The pending files are
-    /// filtered lazily, never copied: a run may list a million of them.
+    /// Unfinished bundles (from their manifests) and the pending files no manifest names.
     /// </summary>
-    private (List<ResumedBundle> Resumed, (IEnumerable<SpooledFile> Files, int Count) Fresh) Split(IReadOnlyList<SpooledFile> pending, bool cleanUp = true)
+    private (List<ResumedBundle> Resumed, IReadOnlyList<SpooledFile> Fresh) Split(IReadOnlyList<SpooledFile> pending, bool cleanUp = true)
     {
         var resumed = new List<ResumedBundle>();
         var claimed = new HashSet<Guid>();
@@ -262,35 +267,40 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
             claimed.UnionWith(manifest.Ids);
             resumed.Add(new ResumedBundle(path, manifest, [.. manifest.Ids.Select(id => new SpooledFile(id, _spool, 0))]));
         }
-        return claimed.Count == 0
-            ? (resumed, (pending, pending.Count))
-            : (resumed, (pending.Where(f => !claimed.Contains(f.Id)), pending.Count - pending.Count(f => claimed.Contains(f.Id))));
+        // Only after a crash left manifests are the pending files copied (filtered); normally they are used as listed.
+        return (resumed, claimed.Count == 0 ? pending : pending.Where(f => !claimed.Contains(f.Id)).ToList());
     }
 
-    /// <summary>Consecutive files (the listing is in id order, so in time order) of one UTC hour, split at the limits.</summary>
-    private IEnumerable<List<SpooledFile>> Chunks(IEnumerable<SpooledFile> files)
+    /// <summary>
+    /// Consecutive files (the listing is in id order, so in time order) of one UTC hour, split at the limits. Each
+    /// chunk is a view of the listing, not a copy: a bundle's files are made as they are read.
+    /// </summary>
+    private IEnumerable<IReadOnlyList<SpooledFile>> Chunks(IReadOnlyList<SpooledFile> files)
     {
-        List<SpooledFile> chunk = [];
+        var start = 0;
         string? hour = null;
         long bytes = 0;
-        foreach (var file in files)
+        for (var i = 0; i < files.Count; i++)
         {
+            var file = files[i];
             var fileHour = KeyLayout.HourPrefix("", file.Id);
-            if (chunk.Count > 0 && (fileHour != hour || chunk.Count >= _options.BundleMaxRecords || bytes + file.Length > _options.BundleMaxBytes))
+            var count = i - start;
+            if (count > 0 && (fileHour != hour || count >= _options.BundleMaxRecords || bytes + file.Length > _options.BundleMaxBytes))
             {
-                yield return chunk;
-                chunk = [];
+                yield return Slice(files, start, count);
+                start = i;
                 bytes = 0;
             }
-            chunk.Add(file);
             hour = fileHour;
             bytes += file.Length;
         }
-        if (chunk.Count > 0)
+        if (files.Count > start)
         {
-            yield return chunk;
+            yield return Slice(files, start, files.Count - start);
         }
     }
+
+    private static ListView<SpooledFile> Slice(IReadOnlyList<SpooledFile> files, int start, int count) => new(count, i => files[start + i]);
 
     private sealed class ResumedBundle(string path, BundleManifest manifest, IReadOnlyList<SpooledFile> files) : UploadUnit(files)
     {

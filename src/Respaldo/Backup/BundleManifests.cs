@@ -10,7 +10,7 @@ namespace Respaldo.Backup;
 /// before packing anything new, so after any crash a record is only ever uploaded inside this one bundle.
 /// </summary>
 /// <param name="Bytes">Length of the NDJSON: the record files' bytes plus one newline each.</param>
-internal sealed record BundleManifest(string Key, int Records, long Bytes, string NdjsonSha256, List<Guid> Ids)
+internal sealed record BundleManifest(string Key, int Records, long Bytes, string NdjsonSha256, IReadOnlyList<Guid> Ids)
 {
     /// <summary>The record files' own bytes, as the Record layout counts them.</summary>
     [JsonIgnore]
