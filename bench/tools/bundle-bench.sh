@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Issue 12's figures, side by side in one run, through bench/S3LatencyProxy (+20 ms per request) to s3rver
 # (PayloadMode=Plain). See bench/README.md, "Bundles". Prints JSON lines and a Markdown summary (bench/out/bundle-*/).
+#   0. durable intake records/s at 32 connections (wrk, 2xx only), one measurement per round, interleaved with (1),
+#      so "keeps pace with intake" compares figures from the same minutes (BENCH_BUNDLE_INTAKE=0 skips it)
 #   1. backup records/s, Backup:Layout=Record vs Bundle, same records, BENCH_BUNDLE_ROUNDS interleaved rounds
 #   2. requests the proxy forwarded per run (a fresh proxy per run counts them)
 #   3. peak RSS of a Bundle backup of BENCH_BUNDLE_MEMORY_RECORDS records (spool on tmpfs, see below)
@@ -11,8 +13,10 @@ BENCH=$REPO/bench
 N=${BENCH_BUNDLE_RECORDS:-10000}
 ROUNDS=${BENCH_BUNDLE_ROUNDS:-3}
 MEM_N=${BENCH_BUNDLE_MEMORY_RECORDS:-300000}
-MEM_HOURS=${BENCH_BUNDLE_MEMORY_HOURS:-15}
+MEM_HOURS=${BENCH_BUNDLE_MEMORY_HOURS:-15}  # BENCH_BUNDLE_MEMORY_EXE: see phase 3
 READS=${BENCH_BUNDLE_READS:-200}
+INTAKE=${BENCH_BUNDLE_INTAKE:-1}
+INTAKE_SECONDS=${BENCH_BUNDLE_INTAKE_SECONDS:-6}
 LATENCY_MS=${BENCH_LATENCY_MS:-20}
 ARTIFACTS=$(realpath -m "${ArtifactsPath:-$REPO/artifacts}")
 RESPALDO_DLL=${BENCH_RESPALDO_DLL:-$ARTIFACTS/bin/Respaldo/release/Respaldo.dll}
@@ -72,7 +76,7 @@ backup() {  # backup LABEL LAYOUT DIR PREFIX N
     start_proxy "$label"
     log "$label: $layout backup of $n records"
     measured=$(AWS_ENDPOINT_URL=$PROXY_URL "$PY" "$BENCH/tools/measure.py" --log "$OUT/$label.log" --timeout 3600 -- \
-        dotnet "$RESPALDO_DLL" backup --Storage:Directory="$dir" --Backup:Destination="s3://$BUCKET/$prefix" \
+        "${RUN[@]}" backup --Storage:Directory="$dir" --Backup:Destination="s3://$BUCKET/$prefix" \
         --Backup:Layout="$layout" --Backup:PayloadMode=Plain --Logging:LogLevel:Default=Warning)
     stop_proxy; requests=$PROXY_REQUESTS
     left=$(find "$dir" -maxdepth 1 -name '*.json' | wc -l)
@@ -80,8 +84,25 @@ backup() {  # backup LABEL LAYOUT DIR PREFIX N
     echo "{\"kind\":\"backup\",\"label\":\"$label\",\"layout\":\"$layout\",\"records\":$n,\"requests\":${requests:-null},\"objects\":$objects,\"left\":$left,${measured#\{}" | tee -a "$RESULTS"
 }
 
+# 0: durable intake at 32 connections into a fresh on-disk spool (the same disk as the backups' spools).
+intake() {  # intake ROUND
+    local port dir=$DISK/intake-r$1 pid result
+    port=$(free_port); mkdir -p "$dir"
+    dotnet "$RESPALDO_DLL" --urls "http://127.0.0.1:$port" --Storage:Directory="$dir" --Backup:Schedule=off \
+        --Backup:ProbeAtStart=false --Security:RateLimit:PermitsPerSecond=0 --Logging:LogLevel:Default=Warning >"$OUT/intake-r$1.log" 2>&1 &
+    pid=$!; PIDS+=($pid)
+    for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+    WRK_MODE=post wrk -t1 -c32 -d2s --timeout 10s -s "$BENCH/wrk/bench.lua" "http://127.0.0.1:$port/store_data/" >/dev/null
+    result=$(WRK_MODE=post wrk -t1 -c32 -d"${INTAKE_SECONDS}s" --timeout 10s -s "$BENCH/wrk/bench.lua" "http://127.0.0.1:$port/store_data/" | sed -n 's/^BENCH_RESULT //p')
+    kill -TERM "$pid"; wait "$pid" || true
+    "$PY" -c 'import json,sys; r=json.loads(sys.argv[1]); ok=sum(n for s,n in r["status"].items() if 200<=int(s)<300)
+print(json.dumps({"kind":"intake","round":int(sys.argv[2]),"conns":32,"ok":ok,"records_per_s":round(ok/(r["duration_us"]/1e6),1),"p99_us":r["p99_us"],"status":r["status"]}))' "$result" "$1" | tee -a "$RESULTS"
+}
+
+RUN=(dotnet "$RESPALDO_DLL")
 # 1 + 2: Record vs Bundle, same records (fixed seed), interleaved rounds.
 for r in $(seq "$ROUNDS"); do
+    [[ $INTAKE == 1 ]] && intake "$r"
     for layout in Record Bundle; do
         dir=$DISK/$layout-r$r
         "$PY" "$BENCH/tools/gen_spool.py" --dir "$dir" --count "$N" --hours 1 --seed 1
@@ -96,7 +117,10 @@ dir=$SHM/mem
 ls "$dir" | sed 's/\.json$//' | sort >"$OUT/mem-ids.txt"
 mkdir -p "$SHM/samples"
 awk 'NR % 997 == 1' "$OUT/mem-ids.txt" | while read -r id; do cp "$dir/$id.json" "$SHM/samples/"; done
+# BENCH_BUNDLE_MEMORY_EXE: the executable users deploy (deploy/publish.sh's native Respaldo) for this run.
+[[ -n ${BENCH_BUNDLE_MEMORY_EXE:-} ]] && RUN=("$BENCH_BUNDLE_MEMORY_EXE")
 backup memory Bundle "$dir" mem "$MEM_N"
+RUN=(dotnet "$RESPALDO_DLL")
 
 # 4: read-back from the bundles of (3) through a fresh proxy. Bundles hold MEM_N/MEM_HOURS records each (one per
 # hour); the cache keeps 32 MB of records, fewer bundles than MEM_HOURS, so reading bundle 0, 1, 2, ... in turn
