@@ -61,30 +61,45 @@ internal sealed class BundleCache(long maxBytes, int maxLoads = BundleCache.Defa
         return null;
     }
 
-    /// <summary>The bundle from the cache, or loaded by <paramref name="load"/>, once however many ask at the same time.</summary>
-    public async Task<CachedBundle> GetOrLoadAsync(string key, Func<Task<CachedBundle>> load, CancellationToken ct)
+    /// <summary>
+    /// The record from bundle <paramref name="key"/>, cached or loaded by <paramref name="load"/> (once, however many ask
+    /// at the same time); null when the bundle does not hold it. Records are copied out under the lock, because an
+    /// evicted bundle's memory is freed at once.
+    /// </summary>
+    public async Task<byte[]?> FindAsync(string key, Guid id, Func<Task<CachedBundle>> load, CancellationToken ct)
     {
-        TaskCompletionSource<CachedBundle>? mine = null;
-        Task<CachedBundle> pending;
-        lock (_lock)
+        while (true)
         {
-            if (_byKey.TryGetValue(key, out var node))
+            TaskCompletionSource<CachedBundle>? mine = null;
+            Task<CachedBundle> pending;
+            lock (_lock)
             {
-                Touch(node);
-                return node.Value;
+                if (_byKey.TryGetValue(key, out var node))
+                {
+                    Touch(node);
+                    return node.Value.Find(id);
+                }
+                if (!_loading.TryGetValue(key, out pending!))
+                {
+                    mine = new TaskCompletionSource<CachedBundle>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _loading[key] = pending = mine.Task;
+                }
             }
-            if (!_loading.TryGetValue(key, out pending!))
+            if (mine is not null)
             {
-                mine = new TaskCompletionSource<CachedBundle>(TaskCreationOptions.RunContinuationsAsynchronously);
-                _loading[key] = pending = mine.Task;
+                // Shared by every reader waiting for this bundle, so not cancelled by the first one's request going away.
+                _ = LoadAsync(key, load, mine);
             }
+            var bundle = await pending.WaitAsync(ct);
+            lock (_lock)
+            {
+                if (!bundle.IsDisposed)
+                {
+                    return bundle.Find(id);
+                }
+            }
+            // Loaded, then evicted (and freed) before this reader got to it: 32 MiB of other bundles came in meanwhile.
         }
-        if (mine is not null)
-        {
-            // Shared by every reader waiting for this bundle, so not cancelled by the first one's request going away.
-            _ = LoadAsync(key, load, mine);
-        }
-        return await pending.WaitAsync(ct);
     }
 
     private async Task LoadAsync(string key, Func<Task<CachedBundle>> load, TaskCompletionSource<CachedBundle> result)
@@ -124,7 +139,7 @@ internal sealed class BundleCache(long maxBytes, int maxLoads = BundleCache.Defa
     {
         if (bundle.Bytes > maxBytes || _byKey.ContainsKey(bundle.Key))
         {
-            return; // too large to keep within the bound: served to its readers, then dropped
+            return; // too large to keep within the bound: served to its readers, then freed by its finalizer
         }
         var node = _byKey[bundle.Key] = _recent.AddFirst(bundle);
         var hour = HourOf(bundle.Key);
@@ -137,6 +152,7 @@ internal sealed class BundleCache(long maxBytes, int maxLoads = BundleCache.Defa
         while (_bytes > maxBytes && _recent.Last is { } oldest)
         {
             _recent.RemoveLast();
+            oldest.Value.Dispose(); // its memory goes back to the system now, not at some later collection
             _byKey.Remove(oldest.Value.Key);
             var siblings = _byHour[HourOf(oldest.Value.Key)];
             siblings.Remove(oldest);

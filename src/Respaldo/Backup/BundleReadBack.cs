@@ -48,7 +48,7 @@ internal sealed class BundleReadBack(IBackupDestination destination, TimeProvide
                 }
                 try
                 {
-                    if ((await Cache.GetOrLoadAsync(key, () => LoadAsync(key), ct)).Find(id) is { } bytes)
+                    if (await Cache.FindAsync(key, id, () => LoadAsync(key), ct) is { } bytes)
                     {
                         return bytes;
                     }

@@ -1,99 +1,146 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Respaldo.Backup;
 
 /// <summary>
-/// One bundle unpacked for read-back, held compactly: its NDJSON in one array of exactly its size, a sorted array of
+/// One bundle unpacked for read-back, held compactly: its NDJSON in one block of exactly its size, a sorted array of
 /// the record ids and, beside it, where each record's line starts and how long it is. 24 bytes per record beyond the
-/// record's own bytes, against about 100 for a dictionary of memory slices, and only three objects for the GC to trace.
-/// <see cref="Bytes"/> is what the cache counts, so that its bound is what the process really holds.
+/// record's own bytes, against about 100 for a dictionary of memory slices. <see cref="Bytes"/> is what the cache
+/// counts, so that its bound is what the process really holds.
+/// <para>
+/// Both blocks are native memory, freed the moment the cache drops the bundle (<see cref="Dispose"/>): managed arrays
+/// of this size live on the large object heap, which is collected only with generation 2, so a stream of cold reads
+/// left the memory of evicted bundles resident long after the cache let go of it (measured: peak RSS far above the
+/// bound; see bench/RESULTS.md). The owner serialises <see cref="Find"/> and <see cref="Dispose"/> (the cache does
+/// both under its lock); a bundle nobody disposes is freed by its finalizer.
+/// </para>
 /// </summary>
-internal sealed class CachedBundle
+internal sealed unsafe class CachedBundle : IDisposable
 {
     /// <summary>Per record: a 16-byte id and an 8-byte line position.</summary>
     public const int IndexBytesPerRecord = 16 + sizeof(long);
 
-    /// <summary>Object headers, array headers, the key text and the cache's own bookkeeping for the entry.</summary>
+    /// <summary>Object headers, the key text and the cache's own bookkeeping for the entry.</summary>
     private const int FixedOverhead = 512;
 
-    private readonly byte[] _ndjson;
-    private readonly Guid[] _ids;
-    private readonly long[] _lines; // start << 32 | length, in the order of _ids
+    private byte* _ndjson;
+    private byte* _index; // Count ids, then Count line positions (start << 32 | length), in id order
 
-    private CachedBundle(string key, byte[] ndjson, Guid[] ids, long[] lines)
+    private CachedBundle(string key, byte* ndjson, int length, byte* index, int count)
     {
         Key = key;
         _ndjson = ndjson;
-        _ids = ids;
-        _lines = lines;
-        Bytes = ndjson.LongLength + (long)ids.Length * IndexBytesPerRecord + key.Length * sizeof(char) + FixedOverhead;
+        _index = index;
+        Count = count;
+        Bytes = length + (long)count * IndexBytesPerRecord + key.Length * sizeof(char) + FixedOverhead;
+        GC.AddMemoryPressure(Bytes);
     }
+
+    ~CachedBundle() => Free();
 
     public string Key { get; }
 
-    public int Count => _ids.Length;
+    public int Count { get; }
 
     /// <summary>What holding this bundle costs: its decompressed records plus the index, as counted by the cache.</summary>
     public long Bytes { get; }
 
-    /// <summary>The record's exact file bytes (a copy: the caller may keep it after the bundle is evicted), or null.</summary>
+    public bool IsDisposed => _ndjson is null;
+
+    private Span<Guid> Ids => new(_index, Count);
+
+    private Span<long> Lines => new(_index + (long)Count * sizeof(Guid), Count);
+
+    /// <summary>The record's exact file bytes (a copy: the caller may keep it after the bundle is freed), or null.</summary>
     public byte[]? Find(Guid id)
     {
-        var i = Array.BinarySearch(_ids, id);
-        if (i < 0)
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        var i = Ids.BinarySearch(id);
+        var bytes = i < 0 ? null : new ReadOnlySpan<byte>(_ndjson + (Lines[i] >> 32), (int)(Lines[i] & 0xFFFFFFFF)).ToArray();
+        GC.KeepAlive(this); // the finalizer must not free the blocks while they are being read
+        return bytes;
+    }
+
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Free()
+    {
+        if (_ndjson is null)
         {
-            return null;
+            return;
         }
-        var line = _lines[i];
-        return _ndjson.AsSpan((int)(line >> 32), (int)(line & 0xFFFFFFFF)).ToArray();
+        NativeMemory.Free(_ndjson);
+        NativeMemory.Free(_index);
+        _ndjson = _index = null;
+        GC.RemoveMemoryPressure(Bytes);
     }
 
     /// <summary>Decompresses and indexes a bundle's verified gzip bytes.</summary>
     /// <exception cref="BackupException">Not a gzip NDJSON bundle of records with ids.</exception>
     public static CachedBundle Decode(string key, byte[] gzip)
     {
-        var ndjson = Decompress(key, gzip);
-        // The gzip is no longer needed: only the caller's reference keeps it, and it drops it as soon as this returns.
-        var count = ndjson.AsSpan().Count((byte)'\n');
-        if (ndjson.Length > 0 && ndjson[^1] != '\n')
+        var length = Length(key, gzip);
+        var ndjson = (byte*)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+        byte* index = null;
+        try
         {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} ends in the middle of a line.");
+            var text = new Span<byte>(ndjson, length);
+            Decompress(key, gzip, text);
+            var count = text.Count((byte)'\n');
+            if (length > 0 && text[^1] != '\n')
+            {
+                throw new BackupException(ErrorKind.Corrupt, $"{key} ends in the middle of a line.");
+            }
+            index = (byte*)NativeMemory.Alloc((nuint)Math.Max((long)count * IndexBytesPerRecord, 1));
+            var ids = new Span<Guid>(index, count);
+            var lines = new Span<long>(index + (long)count * sizeof(Guid), count);
+            var start = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var end = text[start..].IndexOf((byte)'\n');
+                ids[i] = IdOf(text.Slice(start, end))
+                    ?? throw new BackupException(ErrorKind.Corrupt, $"{key} holds a line that is not a record with an id.");
+                lines[i] = (long)start << 32 | (uint)end;
+                start += end + 1;
+            }
+            // Lines are in id order already (a bundle is packed in id order), but the search must not depend on how a
+            // bundle was written; sorting sorted input is cheap.
+            ids.Sort(lines);
+            return new CachedBundle(key, ndjson, length, index, count);
         }
-        var ids = new Guid[count];
-        var lines = new long[count];
-        var start = 0;
-        for (var i = 0; i < count; i++)
+        catch
         {
-            var length = ndjson.AsSpan(start).IndexOf((byte)'\n');
-            ids[i] = IdOf(ndjson.AsSpan(start, length))
-                ?? throw new BackupException(ErrorKind.Corrupt, $"{key} holds a line that is not a record with an id.");
-            lines[i] = (long)start << 32 | (uint)length;
-            start += length + 1;
+            NativeMemory.Free(ndjson);
+            NativeMemory.Free(index);
+            throw;
         }
-        // Lines are in id order already (a bundle is packed in id order), but the search must not depend on how a
-        // bundle was written; sorting sorted input is cheap.
-        Array.Sort(ids, lines);
-        return new CachedBundle(key, ndjson, ids, lines);
     }
 
-    /// <summary>
-    /// Inflates straight into one array of the size the gzip trailer gives (ISIZE, RFC 1952), instead of growing a
-    /// stream and copying it: a cold read then briefly holds the gzip and the records once, not three times over.
-    /// </summary>
-    private static byte[] Decompress(string key, byte[] gzip)
+    /// <summary>The NDJSON's length from the gzip trailer (ISIZE, RFC 1952), checked while inflating.</summary>
+    private static int Length(string key, byte[] gzip)
     {
         if (gzip.Length < 18)
         {
             throw new BackupException(ErrorKind.Corrupt, $"{key} is too short to be a gzip bundle.");
         }
         var size = BinaryPrimitives.ReadUInt32LittleEndian(gzip.AsSpan(gzip.Length - 4));
-        if (size > Array.MaxLength)
-        {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} says it holds {size} bytes, more than read-back can hold.");
-        }
-        var ndjson = GC.AllocateUninitializedArray<byte>((int)size);
+        return size <= Array.MaxLength ? (int)size
+            : throw new BackupException(ErrorKind.Corrupt, $"{key} says it holds {size} bytes, more than read-back can hold.");
+    }
+
+    /// <summary>
+    /// Inflates straight into a block of the size the gzip trailer gives, instead of growing a stream and copying it:
+    /// a cold read then briefly holds the gzip and the records once, not three times over.
+    /// </summary>
+    private static void Decompress(string key, byte[] gzip, Span<byte> ndjson)
+    {
         try
         {
             using var input = new GZipStream(new MemoryStream(gzip, writable: false), CompressionMode.Decompress);
@@ -108,7 +155,6 @@ internal sealed class CachedBundle
         {
             throw new BackupException(ErrorKind.Corrupt, $"{key} is not a valid gzip bundle: {e.Message}", e);
         }
-        return ndjson;
     }
 
     /// <summary>

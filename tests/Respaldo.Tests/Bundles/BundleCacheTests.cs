@@ -19,10 +19,13 @@ public sealed class BundleCacheTests
     {
         var cache = new BundleCache(maxBytes: 1 << 20);
         var sizes = new List<long>();
+        var loaded = new List<CachedBundle>();
         for (var b = 0; b < 12; b++)
         {
             var (key, gzip, lines) = Bundle(b, records: 2_000);
-            var bundle = await cache.GetOrLoadAsync(key, () => Task.FromResult(CachedBundle.Decode(key, gzip)), Ct);
+            var bundle = CachedBundle.Decode(key, gzip);
+            Assert.Equal(lines[5], await cache.FindAsync(key, IdOf(b * 10_000 + 5), () => Task.FromResult(bundle), Ct));
+            loaded.Add(bundle);
             var ndjson = lines.Sum(l => l.Length + 1L);
             // Records and a 16-byte id plus an 8-byte position per record: 20,000 slices would be counted as nothing.
             Assert.True(bundle.Bytes >= ndjson + 2_000L * 24, $"{bundle.Bytes} counted for {ndjson} bytes of records");
@@ -39,6 +42,10 @@ public sealed class BundleCacheTests
         Assert.Equal(kept, cache.Count);
         Assert.Equal(sizes.TakeLast(kept).Sum(), cache.Bytes);
         Assert.InRange(kept, 2, 11);
+        // What was dropped is freed at once, not left for a later collection; what is kept still answers.
+        Assert.All(loaded.SkipLast(kept), b => Assert.True(b.IsDisposed, $"{b.Key} was evicted but still holds its memory"));
+        Assert.All(loaded.TakeLast(kept), b => Assert.False(b.IsDisposed));
+        Assert.Null(await cache.FindAsync(loaded[^1].Key, IdOf(99_999), () => throw new InvalidOperationException("cached: no load"), Ct));
     }
 
     [Fact]
@@ -46,8 +53,7 @@ public sealed class BundleCacheTests
     {
         var cache = new BundleCache(maxBytes: 64 << 10);
         var (key, gzip, lines) = Bundle(0, records: 2_000);
-        var bundle = await cache.GetOrLoadAsync(key, () => Task.FromResult(CachedBundle.Decode(key, gzip)), Ct);
-        Assert.Equal(lines[7], bundle.Find(IdOf(7)));
+        Assert.Equal(lines[7], await cache.FindAsync(key, IdOf(7), () => Task.FromResult(CachedBundle.Decode(key, gzip)), Ct));
         Assert.Equal((0, 0L), (cache.Count, cache.Bytes));
     }
 
@@ -69,8 +75,8 @@ public sealed class BundleCacheTests
             var (key, gzip, _) = Bundle(b, records: 10);
             return CachedBundle.Decode(key, gzip);
         };
-        var sameKey = Enumerable.Range(0, 8).Select(_ => cache.GetOrLoadAsync(Bundle(0, 10).Key, Load(0), Ct)).ToList();
-        var others = Enumerable.Range(1, 5).Select(b => cache.GetOrLoadAsync(Bundle(b, 10).Key, Load(b), Ct)).ToList();
+        var sameKey = Enumerable.Range(0, 8).Select(i => cache.FindAsync(Bundle(0, 10).Key, IdOf(i), Load(0), Ct)).ToList();
+        var others = Enumerable.Range(1, 5).Select(b => cache.FindAsync(Bundle(b, 10).Key, IdOf(b * 10_000), Load(b), Ct)).ToList();
         await Task.Delay(200, Ct); // let every load that may start, start
         Assert.Equal(2, Volatile.Read(ref running));
         release.SetResult();
@@ -78,7 +84,8 @@ public sealed class BundleCacheTests
 
         Assert.Equal(6, loads); // one for the eight readers of bundle 0, one for each other bundle
         Assert.Equal(2, most);
-        Assert.Single(sameKey.Select(t => t.Result).Distinct());
+        Assert.Equal(Bundle(0, 10).Lines.Take(8), sameKey.Select(t => t.Result));
+        Assert.All(others, t => Assert.NotNull(t.Result));
         Assert.Equal(6, cache.Count);
     }
 
@@ -86,7 +93,7 @@ public sealed class BundleCacheTests
     public void DecodingFindsEachRecordsExactBytesAndRejectsATruncatedBundle()
     {
         var (key, gzip, lines) = Bundle(3, records: 500);
-        var bundle = CachedBundle.Decode(key, gzip);
+        using var bundle = CachedBundle.Decode(key, gzip);
         Assert.Equal(500, bundle.Count);
         for (var i = 0; i < 500; i++)
         {
