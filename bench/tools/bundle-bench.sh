@@ -5,7 +5,8 @@
 #   2. requests the proxy forwarded per run (a fresh proxy per run counts them)
 #   3. peak RSS of a Bundle backup of BENCH_BUNDLE_MEMORY_RECORDS records (spool on tmpfs, see below)
 #   4. GET /records/{id} latency from the bundles of (3), cache warm and cold: p50/p99, requests to the store, serve
-#      peak RSS; with BENCH_RESPALDO_DLL_BEFORE, of two builds side by side (BENCH_READBACK_ROUNDS interleaved rounds)
+#      peak RSS, also with BENCH_READBACK_CLIENTS concurrent clients; with BENCH_RESPALDO_DLL_BEFORE, of two builds side
+#      by side (BENCH_READBACK_ROUNDS interleaved rounds)
 # BENCH_BUNDLE_ROUNDS=0 skips 1 and 2.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -118,9 +119,14 @@ PYEOF
 # Each phase: a fresh proxy (its request count is the phase's) and a fresh service (an empty cache).
 # BENCH_RESPALDO_DLL_BEFORE: a second build (e.g. the commit before a change) whose read-back runs beside this one,
 # interleaved, BENCH_READBACK_ROUNDS times, so before and after are measured in the same conditions.
-VARIANTS=("after=$RESPALDO_DLL")
-[[ -n ${BENCH_RESPALDO_DLL_BEFORE:-} ]] && VARIANTS=("before=$BENCH_RESPALDO_DLL_BEFORE" "${VARIANTS[@]}")
+# BENCH_READBACK_VARIANTS="name=DLL ...": more builds, run between "before" and "after" (e.g. an intermediate step).
+VARIANTS=()
+[[ -n ${BENCH_RESPALDO_DLL_BEFORE:-} ]] && VARIANTS+=("before=$BENCH_RESPALDO_DLL_BEFORE")
+read -r -a extra <<<"${BENCH_READBACK_VARIANTS:-}"
+VARIANTS+=("${extra[@]}" "after=$RESPALDO_DLL")
 READ_ROUNDS=${BENCH_READBACK_ROUNDS:-1}
+# BENCH_READBACK_CLIENTS (8): the cold reads again from that many clients at once (0 skips it).
+CLIENTS=${BENCH_READBACK_CLIENTS:-8}
 serve() {  # serve PHASE DLL: starts the service reading s3://bucket/mem through a fresh proxy; sets SERVE_PID, SERVE_URL
     start_proxy "readback-$1"
     local port; port=$(free_port)
@@ -145,6 +151,15 @@ for r in $(seq "$READ_ROUNDS"); do
         serve "cold-$name-r$r" "$dll"
         "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/cold-ids.txt" --check "$SHM/samples" --label "cold-$name-r$r" | tee -a "$RESULTS"
         unserve "cold-$name-r$r"
+    done
+    for variant in "${VARIANTS[@]}"; do
+        ((CLIENTS > 0)) || break
+        name=${variant%%=*} dll=${variant#*=}
+        log "read-back round $r, $name: cold, $CLIENTS clients at once"
+        serve "cold$CLIENTS-$name-r$r" "$dll"
+        "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/cold-ids.txt" --check "$SHM/samples" --clients "$CLIENTS" \
+            --label "cold$CLIENTS-$name-r$r" | tee -a "$RESULTS"
+        unserve "cold$CLIENTS-$name-r$r"
     done
     for variant in "${VARIANTS[@]}"; do
         name=${variant%%=*} dll=${variant#*=}
