@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Respaldo.Backup;
@@ -11,10 +10,10 @@ namespace Respaldo.Backup;
 /// record's own bytes, against about 100 for a dictionary of memory slices. <see cref="Bytes"/> is what the cache
 /// counts, so that its bound is what the process really holds.
 /// <para>
-/// Both blocks are native memory, freed the moment the cache drops the bundle (<see cref="Dispose"/>): managed arrays
-/// of this size live on the large object heap, which is collected only with generation 2, so a stream of cold reads
-/// left the memory of evicted bundles resident long after the cache let go of it (measured: peak RSS far above the
-/// bound; see bench/RESULTS.md). The owner serialises <see cref="Find"/> and <see cref="Dispose"/> (the cache does
+/// Both blocks are mapped pages (<see cref="PageMemory"/>, counted whole), unmapped the moment the cache drops the
+/// bundle (<see cref="Dispose"/>): managed arrays of this size live on the large object heap, which is collected only
+/// with generation 2, so a stream of cold reads left the memory of evicted bundles resident long after the cache let go
+/// of it (see bench/RESULTS.md, read-back). The owner serialises <see cref="Find"/> and <see cref="Dispose"/> (the cache does
 /// both under its lock); a bundle nobody disposes is freed by its finalizer.
 /// </para>
 /// </summary>
@@ -26,16 +25,18 @@ internal sealed unsafe class CachedBundle : IDisposable
     /// <summary>Object headers, the key text and the cache's own bookkeeping for the entry.</summary>
     private const int FixedOverhead = 512;
 
+    private readonly int _length;
     private byte* _ndjson;
     private byte* _index; // Count ids, then Count line positions (start << 32 | length), in id order
 
     private CachedBundle(string key, byte* ndjson, int length, byte* index, int count)
     {
         Key = key;
+        _length = length;
         _ndjson = ndjson;
         _index = index;
         Count = count;
-        Bytes = length + (long)count * IndexBytesPerRecord + key.Length * sizeof(char) + FixedOverhead;
+        Bytes = PageMemory.Rounded(length) + PageMemory.Rounded((long)count * IndexBytesPerRecord) + key.Length * sizeof(char) + FixedOverhead;
         GC.AddMemoryPressure(Bytes);
     }
 
@@ -76,8 +77,8 @@ internal sealed unsafe class CachedBundle : IDisposable
         {
             return;
         }
-        NativeMemory.Free(_ndjson);
-        NativeMemory.Free(_index);
+        PageMemory.Free(_ndjson, _length);
+        PageMemory.Free(_index, (long)Count * IndexBytesPerRecord);
         _ndjson = _index = null;
         GC.RemoveMemoryPressure(Bytes);
     }
@@ -87,18 +88,19 @@ internal sealed unsafe class CachedBundle : IDisposable
     public static CachedBundle Decode(string key, byte[] gzip)
     {
         var length = Length(key, gzip);
-        var ndjson = (byte*)NativeMemory.Alloc((nuint)Math.Max(length, 1));
+        var ndjson = PageMemory.Allocate(length);
         byte* index = null;
+        var count = 0;
         try
         {
             var text = new Span<byte>(ndjson, length);
             Decompress(key, gzip, text);
-            var count = text.Count((byte)'\n');
+            count = text.Count((byte)'\n');
             if (length > 0 && text[^1] != '\n')
             {
                 throw new BackupException(ErrorKind.Corrupt, $"{key} ends in the middle of a line.");
             }
-            index = (byte*)NativeMemory.Alloc((nuint)Math.Max((long)count * IndexBytesPerRecord, 1));
+            index = PageMemory.Allocate((long)count * IndexBytesPerRecord);
             var ids = new Span<Guid>(index, count);
             var lines = new Span<long>(index + (long)count * sizeof(Guid), count);
             var start = 0;
@@ -117,8 +119,8 @@ internal sealed unsafe class CachedBundle : IDisposable
         }
         catch
         {
-            NativeMemory.Free(ndjson);
-            NativeMemory.Free(index);
+            PageMemory.Free(ndjson, length);
+            PageMemory.Free(index, (long)count * IndexBytesPerRecord);
             throw;
         }
     }
