@@ -9,8 +9,8 @@ namespace Respaldo.Backup;
 /// dropped once the total exceeds <c>maxBytes</c>, and a bundle larger than the bound is served but never kept.
 /// Loads are single-flight (concurrent reads of one uncached bundle download it once) and at most
 /// <c>maxLoads</c> run at once, so concurrent cold reads of many bundles wait for each other instead of holding many
-/// downloads and their decompressed copies at the same time. At any moment the process holds at most
-/// <c>maxBytes</c> of cached bundles plus <c>maxLoads</c> bundles being loaded.
+/// downloads and their decompressed copies at the same time. So the process holds at most <c>maxBytes</c> of cached
+/// bundles plus <c>maxLoads</c> bundles being loaded (and a bundle too large to keep, until its finalizer frees it).
 /// </para>
 /// </summary>
 internal sealed class BundleCache(long maxBytes, int maxLoads = BundleCache.DefaultMaxLoads)
