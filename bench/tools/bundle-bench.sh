@@ -6,7 +6,10 @@
 #   1. backup records/s, Backup:Layout=Record vs Bundle, same records, BENCH_BUNDLE_ROUNDS interleaved rounds
 #   2. requests the proxy forwarded per run (a fresh proxy per run counts them)
 #   3. peak RSS of a Bundle backup of BENCH_BUNDLE_MEMORY_RECORDS records (spool on tmpfs, see below)
-#   4. GET /records/{id} latency from the bundles of (3), cache warm and cold
+#   4. GET /records/{id} latency from the bundles of (3), cache warm and cold: p50/p99, requests to the store, serve
+#      peak RSS, also with BENCH_READBACK_CLIENTS concurrent clients; with BENCH_RESPALDO_DLL_BEFORE, of two builds side
+#      by side (BENCH_READBACK_ROUNDS interleaved rounds)
+# BENCH_BUNDLE_ROUNDS=0 skips 1 and 2.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH=$REPO/bench
@@ -138,10 +141,21 @@ open(f"{out}/warm-prime.txt", "w").write(bundles[0][0] + "\n")
 open(f"{out}/warm-ids.txt", "w").write("\n".join(warm) + "\n")
 PYEOF
 # Each phase: a fresh proxy (its request count is the phase's) and a fresh service (an empty cache).
-serve() {  # serve PHASE: starts the service reading s3://bucket/mem through a fresh proxy; sets SERVE_PID, SERVE_URL
+# BENCH_RESPALDO_DLL_BEFORE: a second build (e.g. the commit before a change) whose read-back runs beside this one,
+# interleaved, BENCH_READBACK_ROUNDS times, so before and after are measured in the same conditions.
+# BENCH_READBACK_VARIANTS="name=DLL ...": more builds, run between "before" and "after" (e.g. an intermediate step).
+VARIANTS=()
+[[ -n ${BENCH_RESPALDO_DLL_BEFORE:-} ]] && VARIANTS+=("before=$BENCH_RESPALDO_DLL_BEFORE")
+read -r -a extra <<<"${BENCH_READBACK_VARIANTS:-}"
+VARIANTS+=("${extra[@]}" "after=$RESPALDO_DLL")
+READ_ROUNDS=${BENCH_READBACK_ROUNDS:-1}
+# BENCH_READBACK_CLIENTS (8): the cold reads again from that many clients at once (0 skips it).
+CLIENTS=${BENCH_READBACK_CLIENTS:-8}
+serve() {  # serve PHASE DLL: starts the service reading s3://bucket/mem through a fresh proxy; sets SERVE_PID, SERVE_URL
     start_proxy "readback-$1"
     local port; port=$(free_port)
-    AWS_ENDPOINT_URL=$PROXY_URL dotnet "$RESPALDO_DLL" --urls "http://127.0.0.1:$port" --Storage:Directory="$SHM/serve-spool" \
+    rm -rf -- "$SHM/serve-spool"
+    AWS_ENDPOINT_URL=$PROXY_URL dotnet "$2" --urls "http://127.0.0.1:$port" --Storage:Directory="$SHM/serve-spool" \
         --Backup:Destination="s3://$BUCKET/mem" --Backup:Layout=Bundle --Backup:PayloadMode=Plain --Backup:Schedule=off \
         --Backup:ProbeAtStart=false --Security:RateLimit:PermitsPerSecond=0 --Logging:LogLevel:Default=Warning >"$OUT/serve-$1.log" 2>&1 &
     SERVE_PID=$!; PIDS+=($SERVE_PID)
@@ -154,11 +168,30 @@ unserve() {  # unserve PHASE
     stop_proxy
     echo "{\"kind\":\"readback-proxy\",\"phase\":\"$1\",\"requests\":${PROXY_REQUESTS:-null}}" | tee -a "$RESULTS"
 }
-serve cold
-"$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/cold-ids.txt" --check "$SHM/samples" --label cold | tee -a "$RESULTS"
-unserve cold
-serve warm
-"$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/warm-prime.txt" --label warm-prime | tee -a "$RESULTS"
-"$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/warm-ids.txt" --check "$SHM/samples" --label warm | tee -a "$RESULTS"
-unserve warm
+for r in $(seq "$READ_ROUNDS"); do
+    for variant in "${VARIANTS[@]}"; do
+        name=${variant%%=*} dll=${variant#*=}
+        log "read-back round $r, $name: cold"
+        serve "cold-$name-r$r" "$dll"
+        "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/cold-ids.txt" --check "$SHM/samples" --label "cold-$name-r$r" | tee -a "$RESULTS"
+        unserve "cold-$name-r$r"
+    done
+    for variant in "${VARIANTS[@]}"; do
+        ((CLIENTS > 0)) || break
+        name=${variant%%=*} dll=${variant#*=}
+        log "read-back round $r, $name: cold, $CLIENTS clients at once"
+        serve "cold$CLIENTS-$name-r$r" "$dll"
+        "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/cold-ids.txt" --check "$SHM/samples" --clients "$CLIENTS" \
+            --label "cold$CLIENTS-$name-r$r" | tee -a "$RESULTS"
+        unserve "cold$CLIENTS-$name-r$r"
+    done
+    for variant in "${VARIANTS[@]}"; do
+        name=${variant%%=*} dll=${variant#*=}
+        log "read-back round $r, $name: warm"
+        serve "warm-$name-r$r" "$dll"
+        "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/warm-prime.txt" --label "warm-prime-$name-r$r" | tee -a "$RESULTS"
+        "$PY" "$BENCH/tools/readback.py" --url "$SERVE_URL" --ids "$OUT/warm-ids.txt" --check "$SHM/samples" --label "warm-$name-r$r" | tee -a "$RESULTS"
+        unserve "warm-$name-r$r"
+    done
+done
 log "results: $RESULTS"

@@ -22,6 +22,7 @@ internal static class BackupRegistration
         });
         builder.Services.AddSingleton(CreateDestination);
         builder.Services.AddSingleton<RecordLayout>();
+        builder.Services.AddSingleton<BundleReadBack>();
         builder.Services.AddSingleton<BundleLayout>();
         builder.Services.AddSingleton<BackupLayouts>();
         builder.Services.AddSingleton<IBackedUpRecordSource>(sp => sp.GetRequiredService<BackupLayouts>());

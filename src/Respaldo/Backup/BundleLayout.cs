@@ -20,7 +20,8 @@ namespace Respaldo.Backup;
 /// start with the first record's id (UUIDv7, unique without coordination), so instances sharing a bucket never collide.
 /// </para>
 /// </summary>
-internal sealed class BundleLayout(IBackupDestination destination, IOptions<BackupOptions> options, IOptions<SpoolOptions> spoolOptions, ILogger<BundleLayout> logger)
+internal sealed class BundleLayout(IBackupDestination destination, IOptions<BackupOptions> options, IOptions<SpoolOptions> spoolOptions, ILogger<BundleLayout> logger,
+    BundleReadBack readBack)
     : IBackupLayout
 {
     public const string ContentType = "application/gzip";
@@ -36,7 +37,6 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
 
     private readonly BackupOptions _options = options.Value;
     private readonly BundleManifests _manifests = new(Path.Combine(spoolOptions.Value.StatePath, "bundles"));
-    private readonly BundleCache _cache = new(BundleCache.DefaultMaxBytes);
     private readonly string _spool = spoolOptions.Value.FullPath;
 
     public string Name => nameof(BackupLayout.Bundle);
@@ -67,30 +67,8 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         BundleManifests.Remove(unit.Manifest!);
     }
 
-    public async Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct)
-    {
-        // The id's time names the hour partition; the names there say which bundles' id ranges contain it.
-        BackupException? failed = null;
-        foreach (var key in await CandidatesAsync(id, ct))
-        {
-            Dictionary<Guid, ReadOnlyMemory<byte>> records;
-            try
-            {
-                records = await _cache.GetOrAddAsync(key, async () => (await UnpackAsync(key, ct)).ToDictionary(r => r.Id, r => r.Bytes));
-            }
-            catch (BackupException e)
-            {
-                failed ??= e; // one unreadable bundle must not hide the records of the others in its hour
-                continue;
-            }
-            if (records.TryGetValue(id, out var bytes))
-            {
-                return bytes.ToArray();
-            }
-        }
-        // Not found in any readable candidate: if one could not be read, the record may be in it, so that is the answer.
-        return failed is null ? null : throw failed;
-    }
+    /// <summary>Finds the record's bundle from its id and the bundle names, through a bounded cache (<see cref="BundleReadBack"/>).</summary>
+    public Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct) => readBack.TryReadAsync(id, ct);
 
     public async IAsyncEnumerable<string> ListObjectsAsync(DateOnly? from, DateOnly? to, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -115,22 +93,6 @@ internal sealed class BundleLayout(IBackupDestination destination, IOptions<Back
         var body = await destination.DownloadVerifiedAsync(key, ct)
             ?? throw new BackupException(ErrorKind.NotFound, $"{key} is not in {destination.Description}.");
         return BundleWriter.Unpack(body, key).Records;
-    }
-
-    private async Task<List<string>> CandidatesAsync(Guid id, CancellationToken ct)
-    {
-        var text = id.ToString("D");
-        var keys = new List<string>();
-        await foreach (var key in destination.ListKeysAsync(KeyLayout.HourPrefix(destination.Prefix, id), ct))
-        {
-            // UUIDv7 text sorts like time (then randomness), so a bundle's ids all lie between its first and last.
-            if (KeyLayout.TryParseBundleKey(key, out var first, out var last)
-                && string.CompareOrdinal(first.ToString("D"), text) <= 0 && string.CompareOrdinal(text, last.ToString("D")) <= 0)
-            {
-                keys.Add(key);
-            }
-        }
-        return keys;
     }
 
     private async Task<PreparedUnit?> PackAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
