@@ -113,6 +113,25 @@ internal sealed class PrismProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether Prism's log says <paramref name="text"/>, waiting a little: its log line may follow its answer.</summary>
+    public async Task<bool> SaysAsync(string text)
+    {
+        for (var waited = 0; waited < 100; waited++)
+        {
+            bool said;
+            lock (_output)
+            {
+                said = _output.Any(line => line.Contains(text, StringComparison.Ordinal));
+            }
+            if (said)
+            {
+                return true;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        return false;
+    }
+
     /// <summary>
     /// Sends <paramref name="request"/> through Prism and returns the service's answer, after checking that Prism found
     /// nothing in it that the document does not describe: no <c>sl-violations</c> about the response, and no answer of
