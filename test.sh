@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server and Redocly
-# CLI, Debian's chromium, systemd and strace), publishes the Native AOT executable, then `dotnet test`. moto_server
+# Runs Respaldo's whole test suite on a fresh machine: installs what the tests need (the npm s3rver server, Redocly
+# CLI and Stoplight Prism, Debian's chromium, systemd and strace), publishes the Native AOT executable, then `dotnet test`. moto_server
 # and the AWS CLI are expected preinstalled (see README). Extra arguments go to the test runner, e.g.
 # ./test.sh -- --filter-class 'Respaldo.Tests.Backup.*'
 set -euo pipefail
@@ -30,6 +30,11 @@ fi
 # Redocly CLI, the independent validator of the OpenAPI document (OpenApiLintTests), pinned in tests/openapi-tools.
 if [ ! -d tests/openapi-tools/node_modules/@redocly/cli ]; then
   (cd tests/openapi-tools && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Stoplight Prism, the validating proxy the contract traffic runs through (PrismContractTests), pinned in tests/prism.
+if [ ! -d tests/prism/node_modules/@stoplight/prism-cli ]; then
+  (cd tests/prism && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The process-level tests run the Native AOT executable users deploy: publish it once for this run (incremental

@@ -63,5 +63,6 @@ internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? Olde
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(RunSummary))]
+[JsonSerializable(typeof(RestoreReport))]
 [JsonSerializable(typeof(ProbeResult))]
 internal sealed partial class StatusJson : JsonSerializerContext;

@@ -29,9 +29,9 @@ internal sealed record RunSummary
     private bool IsRestore => Trigger == RestoreRunner.Trigger;
 
     public string ToText() =>
-        $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Files} files, "
-        + $"{Bytes} bytes in {Seconds:0.###} s"
-        + (Layout == nameof(BackupLayout.Bundle) ? $", as {Objects} bundles of {ObjectBytes} bytes" : "")
+        $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Counted.Of(Files, "file")}, "
+        + $"{Counted.Of(Bytes, "byte")} in {Seconds:0.###} s"
+        + (Layout == nameof(BackupLayout.Bundle) ? $", as {Counted.Of(Objects, "bundle")} of {Counted.Of(ObjectBytes, "byte")}" : "")
         + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
 }
 
@@ -44,4 +44,10 @@ internal enum RunOutcome
     PartiallyFailed,
     /// <summary>No file could be backed up; all stay spooled.</summary>
     Failed,
+}
+
+/// <summary>Counts as people write them in summaries: "1 file", "2 files", "0 files".</summary>
+internal static class Counted
+{
+    public static string Of(long count, string singular) => count == 1 ? $"1 {singular}" : $"{count} {singular}s";
 }

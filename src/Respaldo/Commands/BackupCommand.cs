@@ -53,12 +53,12 @@ internal static class BackupCommand
         {
             Console.WriteLine(planned.Source is { } source
                 ? $"{source} -> {planned.Key} ({planned.Bytes} bytes)"
-                : $"{planned.Records} files -> {planned.Key} ({planned.Bytes} bytes)");
+                : $"{Counted.Of(planned.Records, "file")} -> {planned.Key} ({Counted.Of(planned.Bytes, "byte")})");
             objects++;
             count += planned.Records;
             bytes += planned.Bytes;
         }
-        Console.WriteLine($"Dry run: {count} files, {bytes} bytes would be uploaded to {runner.Destination} as {objects} objects ({runner.Layout} layout). Nothing was changed.");
+        Console.WriteLine($"Dry run: {Counted.Of(count, "file")}, {Counted.Of(bytes, "byte")} would be uploaded to {runner.Destination} as {Counted.Of(objects, "object")} ({runner.Layout} layout). Nothing was changed.");
         return ExitCodes.Success;
     }
 }

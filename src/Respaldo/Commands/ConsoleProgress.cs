@@ -78,6 +78,11 @@ internal static class ConsoleProgress
         task.Value = progress.Files == 0 && totalKnown ? task.MaxValue : progress.Done;
     }
 
+    /// <summary>
+    /// A run's result goes to stdout, and only there: the summary line and its first errors (or the JSON object).
+    /// The verbs keep the runners' own reports of the same failures off stderr (see RespaldoHost.BuildCommandHost),
+    /// so that each failure is printed once; stderr is for what stops a verb (usage, configuration, a busy lock).
+    /// </summary>
     public static void PrintSummary(RunSummary summary, bool json)
     {
         if (json)
@@ -85,10 +90,30 @@ internal static class ConsoleProgress
             Console.WriteLine(JsonSerializer.Serialize(summary, StatusJson.Default.RunSummary));
             return;
         }
-        Console.WriteLine(summary.ToText());
-        foreach (var error in summary.FirstErrors)
+        PrintText(summary.ToText(), summary.FirstErrors, summary.Failed);
+    }
+
+    public static void PrintSummary(RestoreReport report, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(report, StatusJson.Default.RestoreReport));
+            return;
+        }
+        PrintText(report.ToText(), report.FirstErrors, report.Failed);
+    }
+
+    private static void PrintText(string summary, List<string> firstErrors, int failed)
+    {
+        Console.WriteLine(summary);
+        foreach (var error in firstErrors)
         {
             Console.WriteLine("  " + error);
+        }
+        if (failed > firstErrors.Count && firstErrors.Count > 0)
+        {
+            // The runner keeps only the first errors; the counts by kind above cover the rest.
+            Console.WriteLine($"  ... and {failed - firstErrors.Count} more failed (counted by kind above).");
         }
     }
 
@@ -97,7 +122,7 @@ internal static class ConsoleProgress
     {
         var p = report.Pending;
         var table = new Table().Border(TableBorder.Rounded).HideHeaders().AddColumn("").AddColumn("");
-        Row(table, "Pending", $"{p.Files} files, {ProgressColumns.Bytes(p.Bytes)}");
+        Row(table, "Pending", $"{Counted.Of(p.Files, "file")}, {ProgressColumns.Bytes(p.Bytes)}");
         Row(table, "Oldest", p.OldestReceivedAt is { } o ? $"received {o:u} ({ProgressColumns.Duration(TimeSpan.FromSeconds(p.OldestAgeSeconds ?? 0))} ago)" : "none");
         Row(table, "Destination", $"{report.Destination} ({report.Layout} layout)");
         Row(table, "Schedule", $"{report.Schedule} ({report.TimeZone})");

@@ -23,7 +23,7 @@ internal static class ProgressColumns
                 return new Text("starting");
             }
             var style = p.Failed > 0 ? new Style(Color.Yellow) : Style.Plain;
-            var files = task.IsIndeterminate ? $"{p.Done} files" : Compact ? $"{p.Done}/{p.Files}" : $"{p.Done}/{p.Files} files";
+            var files = task.IsIndeterminate ? Counted.Of(p.Done, "file") : Compact ? $"{p.Done}/{p.Files}" : $"{p.Done}/{p.Files} {(p.Files == 1 ? "file" : "files")}";
             if (Compact)
             {
                 return new Text(p.Failed > 0 ? $"{files}, {p.Failed} failed" : $"{files}, {Bytes(p.Bytes)}", style);
@@ -76,7 +76,7 @@ internal static class ProgressColumns
             value /= 1024;
             unit++;
         }
-        return unit == 0 ? $"{bytes} bytes" : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
+        return unit == 0 ? Counted.Of(bytes, "byte") : value.ToString(value < 10 ? "0.0" : "0", CultureInfo.InvariantCulture) + " " + units[unit];
     }
 
     public static string Duration(TimeSpan span)

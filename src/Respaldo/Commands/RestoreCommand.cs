@@ -17,7 +17,7 @@ internal static class RestoreCommand
             Downloads backed-up records into a folder under their file names, verifies each against its stored checksum,
             and never overwrites an existing file that differs. Without --from, --to or --id it restores everything.
             On a terminal it shows live progress (files, bytes, rate); redirected, only the summary line.
-            Exit codes: 0 all restored, 1 some failed, 2 invalid configuration or usage.
+            Exit codes: 0 all restored, 1 some failed, 2 invalid configuration or usage (including an --into folder this user cannot write).
             Example: respaldo restore --into ./restored --from 2026-11-01 --to 2026-11-30
             Example: respaldo restore --into ./one --id 019376d2-7c1e-7b3a-9f00-5d2c1e0a4b11 --Backup:Destination=s3://my-bucket/records
             """)
@@ -41,13 +41,21 @@ internal static class RestoreCommand
                 Console.Error.WriteLine($"--to ({t:yyyy-MM-dd}) is before --from ({f:yyyy-MM-dd}); give the earlier day first.");
                 return Task.FromResult(ExitCodes.InvalidConfig);
             }
+            var folder = result.GetValue(into)!.FullName;
+            // Before the host and before anything is downloaded: a folder this user cannot make or write is a usage
+            // mistake, told in one sentence, not a run that "fails 1 of 0 files".
+            if (RestoreFolder.Problem(folder) is { } problem)
+            {
+                Console.Error.WriteLine(problem);
+                return Task.FromResult(ExitCodes.InvalidConfig);
+            }
             return CommandHost.RunAsync(result, async (host, token) =>
             {
-                var request = new RestoreRequest(result.GetValue(into)!.FullName, result.GetValue(from), result.GetValue(to), recordId);
+                var request = new RestoreRequest(folder, result.GetValue(from), result.GetValue(to), recordId);
                 var runner = host.Services.GetRequiredService<RestoreRunner>();
                 var summary = await ConsoleProgress.TrackAsync("Restoring", totalKnown: false, result.GetValue(json),
                     progress => runner.RunAsync(request, progress, token));
-                ConsoleProgress.PrintSummary(summary, result.GetValue(json));
+                ConsoleProgress.PrintSummary(RestoreReport.From(summary, folder), result.GetValue(json));
                 return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
             }, ct);
         });

@@ -29,6 +29,11 @@ internal static class ServeCommand
         try
         {
             await using var app = RespaldoHost.BuildWebApp(configArgs, configureServices);
+            // First of all, before the spool folder is created or recovered: a port another program holds.
+            if (ListenCheck.Problem(app.Configuration[WebHostDefaults.ServerUrlsKey]) is { } busy)
+            {
+                throw new StartupException(busy, ExitCodes.Failed);
+            }
             // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
             // from deep inside the writer's constructor.
             if (SpoolAccess.Problem(app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath, create: true) is { } problem)

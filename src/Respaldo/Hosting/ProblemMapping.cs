@@ -24,8 +24,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
                 e.Message + " Nothing was stored; retry later.", true),
             BackupException { Kind: ErrorKind.Verification or ErrorKind.Corrupt } e => (StatusCodes.Status502BadGateway,
                 "Backup copy failed its integrity check", e.Message, false),
-            BackupException e => (StatusCodes.Status503ServiceUnavailable, "Backup destination unavailable",
-                e.Message + " The record may exist there; retry later.", true),
+            // The cause (with the store's endpoint, which is the operator's business, not the client's) goes to the log.
+            BackupException => (StatusCodes.Status503ServiceUnavailable, "Backup destination unavailable",
+                "The backup destination cannot be reached, so the record could not be looked up there; retry later, and if this goes on, ask the operator to run 'respaldo check'.", true),
             // Kestrel's own messages name its settings' internal names; say what happened and what to do instead.
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "Request body too large",
                 "The body is larger than this service accepts (Intake:MaxBodyBytes); nothing was stored.", false),

@@ -22,8 +22,26 @@ internal static class ProblemResponses
     {
         var http = context.HttpContext;
         var status = http.Response.StatusCode;
-        return TypedResults.Problem(detail: Detail(http, status), statusCode: status, title: ReasonPhrases.GetReasonPhrase(status))
+        return TypedResults.Problem(detail: Detail(http, status), statusCode: status, title: Title(status))
             .ExecuteAsync(http);
+    }
+
+    /// <summary>
+    /// The status's reason phrase in the house style of every problem's title, so that routing's answers read like
+    /// the endpoints' own ("Unsupported media type", not "Unsupported Media Type"): sentence case, no full stop,
+    /// abbreviations kept ("Request URI too long").
+    /// </summary>
+    internal static string Title(int status)
+    {
+        var words = ReasonPhrases.GetReasonPhrase(status).Split(' ');
+        for (var i = 1; i < words.Length; i++)
+        {
+            if (words[i].Any(char.IsLower))
+            {
+                words[i] = words[i].ToLowerInvariant();
+            }
+        }
+        return string.Join(' ', words);
     }
 
     internal static string Detail(HttpContext http, int status)

@@ -63,6 +63,9 @@ internal static class RespaldoHost
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddFilter((_, level) => level >= LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None); // configuration errors are printed plainly instead
+        // A run's failures are in the summary the verb prints on stdout; the runners' warnings would say them again.
+        builder.Services.AddSingleton<ILogger<BackupRunner>, Commands.SummaryEchoFilter<BackupRunner>>();
+        builder.Services.AddSingleton<ILogger<RestoreRunner>, Commands.SummaryEchoFilter<RestoreRunner>>();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.AddRespaldoCore();
         configureServices?.Invoke(builder.Services);

@@ -122,7 +122,10 @@ internal static class RecordParser
         const string range = "must be a whole number from 0 to 150.";
         if (reader.TokenType != JsonTokenType.Number)
         {
-            errors["edad"] = [$"must be an integer, not {Describe(reader.TokenType)}; {range}"];
+            // One sentence: what it must be, what was sent instead, and for a quoted number how to write it.
+            errors["edad"] = [reader.TokenType == JsonTokenType.String
+                ? "must be a whole number from 0 to 150 written without quotes (30, not \"30\")."
+                : $"must be a whole number from 0 to 150, not {Describe(reader.TokenType)}."];
             reader.Skip();
             return null;
         }

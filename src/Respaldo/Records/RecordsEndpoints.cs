@@ -70,7 +70,7 @@ internal static class RecordsEndpoints
             return TypedResults.Problem(new HttpValidationProblemDetails(parsed.Errors!)
             {
                 Status = StatusCodes.Status422UnprocessableEntity,
-                Title = "The record is not valid.",
+                Title = "Invalid record",
                 Detail = "Fix the fields listed in 'errors' and send it again; nothing was stored.",
             });
         }

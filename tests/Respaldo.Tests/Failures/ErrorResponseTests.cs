@@ -137,6 +137,68 @@ public sealed class ErrorResponseTests
         AssertSays(problem, "retry later.");
     }
 
+    [Fact]
+    public async Task RoutingsAndIntakesUnsupportedMediaTypeAnswersHaveTheSameTitle()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var routing = await AssertProblemAsync(await PostRawAsync(app, "text/plain"), HttpStatusCode.UnsupportedMediaType);
+        var intake = await AssertProblemAsync(await PostRawAsync(app, "application/json; charset=latin1"), HttpStatusCode.UnsupportedMediaType);
+
+        Assert.Equal("Unsupported media type", routing.GetProperty("title").GetString());
+        Assert.Equal("Unsupported media type", intake.GetProperty("title").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Errors))]
+    public async Task EveryProblemsTitleIsSentenceCaseWithoutAFullStop(string method, string path, string body, HttpStatusCode status, string detail)
+    {
+        _ = detail;
+        await using var app = await new RespaldoApplication().StartAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        var problem = await AssertProblemAsync(await app.Client.SendAsync(request, Ct), status);
+
+        AssertTitleStyle(problem.GetProperty("title").GetString()!);
+    }
+
+    /// <summary>"Method not allowed", "Invalid Idempotency-Key", "Malformed JSON": capital first, then lower case but for names and abbreviations.</summary>
+    internal static void AssertTitleStyle(string title)
+    {
+        Assert.False(title.EndsWith('.'), $"'{title}' ends with a full stop");
+        Assert.True(char.IsUpper(title[0]), $"'{title}' starts in lower case");
+        foreach (var word in title.Split(' ').Skip(1))
+        {
+            var name = word.Contains('-') || word.All(c => !char.IsLower(c));
+            Assert.True(name || !char.IsUpper(word[0]), $"'{title}' is not in sentence case ('{word}')");
+        }
+    }
+
+    [Fact]
+    public async Task AReadBackFromAnUnreachableDestinationIs503WithoutTheEndpointAndSaysWhatToDo()
+    {
+        var endpoint = new Uri($"http://127.0.0.1:{FreePort.Next()}");
+        await using var app = await new RespaldoApplication(
+            ["--Backup:Destination=s3://records-bucket/records", "--Backup:RetryBaseDelay=00:00:00.010"],
+            Backup.S3Setup.Client(endpoint)).StartAsync();
+
+        var response = await app.Client.GetAsync("/records/019376d2-7c1e-7b3a-9f00-5d2c1e0a4b11", Ct);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        AssertSays(problem, "The backup destination cannot be reached");
+        AssertSays(problem, "retry later");
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.DoesNotContain("127.0.0.1", detail);
+        Assert.DoesNotContain(endpoint.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), detail);
+        Assert.DoesNotContain("http", detail);
+        Assert.NotNull(response.Headers.RetryAfter);
+        AssertTitleStyle(problem.GetProperty("title").GetString()!);
+    }
+
     private static Task<HttpResponseMessage> PostRawAsync(RespaldoApplication app, string? contentType, string? accept = null)
     {
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes(Body()));

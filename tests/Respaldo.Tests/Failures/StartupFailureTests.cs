@@ -77,12 +77,16 @@ public sealed class StartupFailureTests
         occupant.Start();
         var address = $"http://127.0.0.1:{((IPEndPoint)occupant.LocalEndpoint).Port}";
 
+        var spool = Path.Combine(folder.Path, "records");
+
         var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
-            ["serve", $"--urls={address}", $"--Storage:Directory={folder.Sub("records")}", "--Backup:ProbeAtStart=false"]);
+            ["serve", $"--urls={address}", $"--Storage:Directory={spool}", "--Backup:ProbeAtStart=false"]);
 
         Assert.Equal(ExitCodes.Failed, code);
-        Assert.Contains($"Cannot listen on {address}: another program already uses it.", stderr);
+        Assert.Equal($"Cannot listen on {address}: another program already uses it. Stop that program, or set another address with --urls (or Urls).", stderr.Trim());
         AssertPlain(stdout + stderr);
+        // Checked before the spool is touched: recovery would have created the folder and its state folder.
+        Assert.False(Directory.Exists(spool), "the spool folder was created before the port was found busy");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Respaldo.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -42,6 +43,20 @@ public sealed class StatusPageTests
         await Expect(page.Locator("#last-outcome")).ToHaveTextAsync("Succeeded");
         Assert.True(await page.EvaluateAsync<bool>("window.sameDocument === true"), "the page was reloaded");
         Assert.DoesNotContain(app.SpoolFiles(), f => f.EndsWith(".json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ALastRunOfOneBundleSaysBundleInTheSingular()
+    {
+        await using var app = await new RespaldoApplication("--Backup:Layout=Bundle").StartAsync();
+        (await app.PostRecordAsync(Valid)).EnsureSuccessStatusCode();
+        await app.Services.GetRequiredService<Respaldo.Backup.BackupRunner>().RunAsync("test", ct: TestContext.Current.CancellationToken);
+        await using var browser = await Browser.LaunchAsync();
+
+        var page = await browser.OpenAsync(app.BaseAddress);
+
+        await Expect(page.Locator("#last-run")).ToContainTextAsync("1 uploaded, 0 failed in", new() { Timeout = 20_000 });
+        await Expect(page.Locator("#last-run")).ToContainTextAsync(", as 1 bundle of ");
     }
 
     [Fact]

@@ -102,6 +102,20 @@ public sealed class ValidationTests
     }
 
     [Theory]
+    [InlineData("\"30\"", "must be a whole number from 0 to 150 written without quotes (30, not \"30\").")]
+    [InlineData("true", "must be a whole number from 0 to 150, not a boolean.")]
+    [InlineData("null", "must be a whole number from 0 to 150, not null.")]
+    [InlineData("[30]", "must be a whole number from 0 to 150, not an array.")]
+    public async Task EdadOfTheWrongTypeGetsOneSentenceThatSaysWhatToSend(string edad, string message)
+    {
+        var problem = await AssertRejectedAsync(BodyWith("edad", edad), "edad");
+
+        var error = Assert.Single(problem.GetProperty("errors").GetProperty("edad").EnumerateArray()).GetString()!;
+        Assert.Equal(message, error);
+        Assert.Single(error.Split(". "));
+    }
+
+    [Theory]
     [InlineData("nombre")]
     [InlineData("edad")]
     [InlineData("profesion")]
