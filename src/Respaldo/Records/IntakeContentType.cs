@@ -15,6 +15,10 @@ internal static class IntakeContentType
     public static string? Problem(HttpRequest request)
     {
         var header = request.ContentType;
+        if (string.Equals(header, Json, StringComparison.OrdinalIgnoreCase))
+        {
+            return null; // what nearly every client sends: accepted without parsing the header (which allocates)
+        }
         if (string.IsNullOrWhiteSpace(header))
         {
             return "The request has no Content-Type header: send the record as JSON with 'Content-Type: application/json' (curl: -H 'Content-Type: application/json'). Nothing was stored.";

@@ -68,7 +68,9 @@ internal static partial class NativeFileSystem
     /// close and nothing else. FileStream also takes and releases an advisory lock and stats the file, which on the
     /// group-commit writer's hot path cost about a quarter of its time per record.
     /// </summary>
-    public static void WriteNewFile(string path, ReadOnlySpan<byte> content)
+    /// <param name="path">The path in UTF-8, ending in a NUL byte: the writer builds it in a reused buffer, so a
+    /// record's two paths cost no strings (<see cref="RecordPaths"/>).</param>
+    public static void WriteNewFile(ReadOnlySpan<byte> path, ReadOnlySpan<byte> content)
     {
         var fd = Open(path, OWrOnly | OCreat | OExcl | OCloExec, OwnerReadWrite);
         if (fd < 0)
@@ -87,7 +89,7 @@ internal static partial class NativeFileSystem
                     {
                         continue;
                     }
-                    throw new IOException($"write to '{path}' failed: {new Win32Exception(errno).Message}", errno);
+                    throw new IOException($"write to '{Text(path)}' failed: {new Win32Exception(errno).Message}", errno);
                 }
                 content = content[(int)written..];
             }
@@ -105,13 +107,13 @@ internal static partial class NativeFileSystem
     /// <summary>
     /// Renames <paramref name="from"/> to <paramref name="to"/>, which must not exist, in one system call. File.Move
     /// stats both names first and, when the rename fails, quietly falls back to link and unlink: a failing rename
-    /// must fail the record instead, and the writer's hot path needs no extra calls.
+    /// must fail the record instead, and the writer's hot path needs no extra calls. Paths as in <see cref="WriteNewFile"/>.
     /// </summary>
-    public static void RenameNoOverwrite(string from, string to)
+    public static void RenameNoOverwrite(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to)
     {
         if (!OperatingSystem.IsLinux())
         {
-            File.Move(from, to, overwrite: false);
+            File.Move(Text(from), Text(to), overwrite: false);
             return;
         }
         if (RenameAt2(AtFdCwd, from, AtFdCwd, to, RenameNoReplace) == 0)
@@ -129,6 +131,11 @@ internal static partial class NativeFileSystem
             throw ErrnoException("rename", from);
         }
     }
+
+    /// <summary>A NUL-terminated UTF-8 path as text, for messages and the rare calls that take a string.</summary>
+    public static string Text(ReadOnlySpan<byte> path) => System.Text.Encoding.UTF8.GetString(path.IndexOf((byte)0) is >= 0 and var end ? path[..end] : path);
+
+    private static IOException ErrnoException(string call, ReadOnlySpan<byte> path) => ErrnoException(call, Text(path));
 
     private static IOException ErrnoException(string call, string path)
     {
@@ -154,19 +161,19 @@ internal static partial class NativeFileSystem
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Open(string path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Open(string path, int flags, int mode);
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static partial int Open(ReadOnlySpan<byte> path, int flags, int mode);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static partial nint Write(int fd, ReadOnlySpan<byte> buffer, nint count);
 
     private static nint Write(int fd, ReadOnlySpan<byte> buffer) => Write(fd, buffer, buffer.Length);
 
-    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int RenameAt2(int fromDir, string from, int toDir, string to, uint flags);
+    [LibraryImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static partial int RenameAt2(int fromDir, ReadOnlySpan<byte> from, int toDir, ReadOnlySpan<byte> to, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Rename(string from, string to);
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true)]
+    private static partial int Rename(ReadOnlySpan<byte> from, ReadOnlySpan<byte> to);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

@@ -34,6 +34,7 @@ internal sealed class SpoolWriter : IDisposable
     private readonly NativeFileSystem.DirectoryHandle _dirHandle;
     private readonly bool _overlap;
     private readonly Thread _writer;
+    private readonly RecordPaths _paths; // the writer thread's only
     private readonly Thread? _syncer;
 
     // Sequence numbers: the last one handed out (writer thread, published with a full fence before the record's
@@ -48,6 +49,7 @@ internal sealed class SpoolWriter : IDisposable
         _index = index;
         _overlap = options.Value.SyncPipeline == SyncPipeline.Overlapped;
         _dirHandle = NativeFileSystem.OpenDirectory(_directory);
+        _paths = new RecordPaths(_directory);
         // Dedicated threads: blocking file-system calls on the thread pool would starve request handling.
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "spool-writer" };
         _writer.Start();
@@ -133,18 +135,17 @@ internal sealed class SpoolWriter : IDisposable
 
     private void WriteFile(PendingRecord record)
     {
-        var final = Path.Combine(_directory, RecordId.FileName(record.Id));
-        var temp = Path.Combine(_directory, SpoolFolder.TempName(record.Id));
+        _paths.Set(record.Id);
         try
         {
             // Write beside the final name, then rename: readers list only *.json, so no reader ever sees a
             // half-written file while the process runs. The sync that makes it durable follows per batch.
-            NativeFileSystem.WriteNewFile(temp, record.Content);
-            NativeFileSystem.RenameNoOverwrite(temp, final);
+            NativeFileSystem.WriteNewFile(_paths.Temp, record.Content);
+            NativeFileSystem.RenameNoOverwrite(_paths.Temp, _paths.Final);
         }
         catch
         {
-            TryDelete(temp);
+            TryDelete(NativeFileSystem.Text(_paths.Temp));
             throw;
         }
     }
