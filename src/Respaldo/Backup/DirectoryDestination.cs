@@ -27,9 +27,15 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
             // data, the rename and every folder it had to create, so once this returns the object survives a crash
             // and the caller may delete its source.
             DurableFile.Write(path + ChecksumSuffix, System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower(sha256)));
-            DurableFile.Write(path, body.Span);
-            var stored = File.ReadAllBytes(path);
-            if (!SHA256.HashData(stored).AsSpan().SequenceEqual(sha256))
+            DurableFile.Write(path, body);
+            // Read back through a stream (hashed as it is read): the whole file as one array would be one more
+            // large-object-heap allocation per bundle.
+            byte[] stored;
+            using (var file = File.OpenRead(path))
+            {
+                stored = SHA256.HashData(file);
+            }
+            if (!stored.AsSpan().SequenceEqual(sha256))
             {
                 throw new BackupException(ErrorKind.Verification, $"Verification of {path} failed: the bytes read back differ; the local file is kept.");
             }

@@ -120,7 +120,7 @@ internal sealed class RestoreRunner(IBackupDestination destination, BackupLayout
             return;
         }
         // overwrite: false, so a file created meanwhile (or a folder in its place) is never replaced.
-        DurableFile.Write(target, body, overwrite: false);
+        DurableFile.Write(target, body.ToArray(), overwrite: false); // one record: a copy costs nothing
         tally.Restored++;
         tally.Bytes += body.Length;
     }

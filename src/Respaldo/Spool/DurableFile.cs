@@ -2,7 +2,7 @@ namespace Respaldo.Spool;
 
 /// <summary>
 /// The one way Respaldo writes a file durably outside the spool's group commit (the directory destination, restore,
-/// the run state, bundle manifests). The guarantee: once <see cref="Write(string, ReadOnlySpan{byte}, bool)"/> returns,
+/// the run state, bundle manifests). The guarantee: once <see cref="Write(string, ReadOnlyMemory{byte}, bool)"/> returns,
 /// <c>path</c> holds exactly the bytes given and keeps them across a crash or power loss; if it throws or the process
 /// dies first, <c>path</c> is as it was (absent, or its old content), never partial.
 /// </summary>
@@ -25,13 +25,10 @@ internal static class DurableFile
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> durably (see the class remarks).</summary>
     /// <param name="overwrite">When false and <paramref name="path"/> exists, throws <see cref="IOException"/> and changes nothing.</param>
-    public static void Write(string path, ReadOnlySpan<byte> bytes, bool overwrite = true)
-    {
-        var content = bytes.ToArray();
-        Write(path, stream => stream.Write(content), overwrite);
-    }
+    public static void Write(string path, ReadOnlyMemory<byte> bytes, bool overwrite = true) =>
+        Write(path, stream => stream.Write(bytes.Span), overwrite); // no copy: a bundle is hundreds of kilobytes
 
-    /// <summary>Like <see cref="Write(string, ReadOnlySpan{byte}, bool)"/>, with the content produced by <paramref name="write"/> (streamed, for large files).</summary>
+    /// <summary>Like <see cref="Write(string, ReadOnlyMemory{byte}, bool)"/>, with the content produced by <paramref name="write"/> (streamed, for large files).</summary>
     public static void Write(string path, Action<Stream> write, bool overwrite = true)
     {
         path = Path.GetFullPath(path);
