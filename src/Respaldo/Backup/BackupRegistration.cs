@@ -26,6 +26,7 @@ internal static class BackupRegistration
         builder.Services.AddSingleton<BundleLayout>();
         builder.Services.AddSingleton<BackupLayouts>();
         builder.Services.AddSingleton<IBackedUpRecordSource>(sp => sp.GetRequiredService<BackupLayouts>());
+        builder.Services.AddSingleton<SpoolFileThreads>();
         builder.Services.AddSingleton<BackupRunner>();
         builder.Services.AddSingleton<RestoreRunner>();
         builder.Services.AddSingleton<BackupStatus>();

@@ -17,7 +17,7 @@ namespace Respaldo.Backup;
 /// </summary>
 internal sealed class BackupRunner(
     RecordSpool spool, IBackupDestination destination, BackupLayouts layouts, BackupState state, IOptions<BackupOptions> options,
-    IOptions<SpoolOptions> spoolOptions, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
+    IOptions<SpoolOptions> spoolOptions, SpoolFileThreads fileThreads, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
 {
     /// <summary>
     /// Deletions in flight for one verified object (a bundle holds thousands of files). An unlink mostly waits on the
@@ -50,7 +50,7 @@ internal sealed class BackupRunner(
 
         var units = _layout.Pack(spool.ListPending());
         var tally = new RunTally(units.Files, progress, metrics);
-        var reader = new SpoolFileReader(spool, tally, logger);
+        var reader = new SpoolFileReader(spool, tally, fileThreads, logger);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try
         {
@@ -124,20 +124,11 @@ internal sealed class BackupRunner(
         }
 
         // Only now: the destination proved it holds the object with exactly these files' bytes.
-        var deleted = 0;
-        Parallel.ForEach(prepared.Files, new ParallelOptions { MaxDegreeOfParallelism = DeletesInFlight }, file =>
-        {
-            try
-            {
-                spool.Delete(file);
-                Interlocked.Increment(ref deleted);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
-                tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e));
-            }
-        });
+        // On the backup's own threads (an unlink waits on the disk; see SpoolFileThreads), DeletesInFlight at a time,
+        // each taking every DeletesInFlight-th file.
+        var files = prepared.Files;
+        var lanes = Math.Min(DeletesInFlight, files.Count);
+        var deleted = (await Task.WhenAll(Enumerable.Range(0, lanes).Select(lane => fileThreads.Run(() => DeleteLane(files, lane, lanes, tally))))).Sum();
         tally.Uploaded(deleted, prepared.RecordBytes, prepared.AlreadyStored ? 0 : prepared.Body.Length);
         if (deleted == prepared.Files.Count)
         {
@@ -151,6 +142,27 @@ internal sealed class BackupRunner(
                 logger.BackupUnitFailed(prepared.Manifest ?? prepared.Key, ErrorKind.LocalIo, e.Message);
             }
         }
+    }
+
+    /// <returns>How many of the lane's files were deleted; each one that could not be is that file's failure.</returns>
+    private int DeleteLane(IReadOnlyList<SpooledFile> files, int lane, int lanes, RunTally tally)
+    {
+        var deleted = 0;
+        for (var i = lane; i < files.Count; i += lanes)
+        {
+            var file = files[i];
+            try
+            {
+                spool.Delete(file);
+                deleted++;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
+                tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e));
+            }
+        }
+        return deleted;
     }
 
     private async Task UploadTimedAsync(PreparedUnit unit, CancellationToken ct)

@@ -23,15 +23,14 @@ internal sealed class RecordLayout(IBackupDestination destination, IOptions<Back
 
     public RunUnits Pack(IReadOnlyList<SpooledFile> pending) => new(pending.Count, pending.Select(f => new UploadUnit([f])));
 
-    public Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
+    public async Task<PreparedUnit?> PrepareAsync(UploadUnit unit, ISpoolFileReader reader, CancellationToken ct)
     {
         var file = unit.Files[0];
-        if (reader.ReadRecord(file) is not { } bytes)
+        if (await reader.ReadRecordAsync(file) is not { } bytes)
         {
-            return Task.FromResult<PreparedUnit?>(null);
+            return null;
         }
-        return Task.FromResult<PreparedUnit?>(
-            new PreparedUnit(KeyLayout.KeyFor(destination.Prefix, file.Id), bytes, SHA256.HashData(bytes), ContentType, [file], bytes.Length));
+        return new PreparedUnit(KeyLayout.KeyFor(destination.Prefix, file.Id), bytes, SHA256.HashData(bytes), ContentType, [file], bytes.Length);
     }
 
     public void Complete(PreparedUnit unit)

@@ -7,7 +7,8 @@ namespace Respaldo.Backup;
 /// <summary>Counts shared by the concurrent units of one backup run; it becomes the run's summary.</summary>
 internal sealed class RunTally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics)
 {
-    private const int MaxErrorsKept = 10;
+    /// <summary>How many errors the summary names (the rest are counted by kind).</summary>
+    public const int MaxErrorsKept = 10;
     private readonly ConcurrentDictionary<string, int> _errors = new();
     private readonly ConcurrentQueue<string> _firstErrors = new();
     private int _uploaded, _failed, _skipped, _objects, _consecutiveFailures;
@@ -106,15 +107,17 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
 /// other exception but cancellation (a permission error, a folder where the file should be) is counted as that
 /// file's failure with its path in the log, and the run goes on.
 /// </summary>
-internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, ILogger logger) : ISpoolFileReader
+internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, SpoolFileThreads threads, ILogger logger) : ISpoolFileReader
 {
+    public Task<byte[]?> ReadRecordAsync(SpooledFile file) => threads.Run(() => ReadRecord(file));
+
     public void Reject(SpooledFile file, BackupException error)
     {
         logger.BackupUnitFailed(file.Path, error.Kind, error.Message);
         tally.Fail([file.Id], error);
     }
 
-    public byte[]? ReadRecord(SpooledFile file)
+    private byte[]? ReadRecord(SpooledFile file)
     {
         byte[] bytes;
         try

@@ -5,11 +5,18 @@ namespace Respaldo.Commands;
 /// failed file, then the summary's first errors again), so that each failure is printed once. Everything else the
 /// runner logs (a quarantined half-written file, for instance, which the summary does not name) still goes to stderr.
 /// The service keeps them all: there the log is the only place a run's failures are told.
+/// <para>
+/// The summary names only a run's first errors, so each failed file is left out of the log only while the summary
+/// can still name it (the first <see cref="Backup.RunTally.MaxErrorsKept"/>); every later one is logged with its path,
+/// so that no failed file goes unnamed (adversarial review: the 11th of 12 unreadable files was named nowhere).
+/// </para>
 /// </summary>
 internal sealed class SummaryEchoFilter<T>(ILoggerFactory factory) : ILogger<T>
 {
     /// <summary>The [LoggerMessage] methods (their event name is the method's) whose text is in the summary too.</summary>
-    private static readonly HashSet<string> InSummary = [nameof(BackupLog.BackupUnitFailed), nameof(BackupLog.BackupFileFailed), nameof(BackupLog.RestoreFailed)];
+    private static readonly HashSet<string> InSummary = [nameof(BackupLog.BackupFileFailed), nameof(BackupLog.RestoreFailed)];
+
+    private int _fileFailures;
 
     private readonly ILogger _inner = factory.CreateLogger<T>();
 
@@ -19,7 +26,8 @@ internal sealed class SummaryEchoFilter<T>(ILoggerFactory factory) : ILogger<T>
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (eventId.Name is { } name && InSummary.Contains(name))
+        if (eventId.Name is { } name && (InSummary.Contains(name)
+            || (name == nameof(BackupLog.BackupUnitFailed) && Interlocked.Increment(ref _fileFailures) <= Backup.RunTally.MaxErrorsKept)))
         {
             return;
         }

@@ -36,4 +36,28 @@ public sealed class LineBreakTests
         Assert.True(restore.ExitCode == 0, restore.StdOut + restore.StdErr);
         Assert.Equal(4, Directory.GetFiles(restored, "*.json").Length);
     }
+
+    [Fact]
+    public async Task EveryFileThatFailsIsNamedOnceEvenBeyondTheSummarysFirstErrors()
+    {
+        using var root = new TempFolder();
+        var spool = Path.Combine(root.Path, "records");
+        var files = Bundles.Spool(spool, 15, 1, DateTimeOffset.UtcNow.AddMinutes(-5));
+        var edited = files.Keys.Order().Take(12).ToList(); // more than the summary's 10 first errors
+        foreach (var id in edited)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(spool, $"{id:D}.json"), [.. files[id], (byte)'\n'], TestContext.Current.CancellationToken);
+        }
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(root.Path,
+            ["backup", $"--Storage:Directory={spool}", $"--Backup:Destination={Path.Combine(root.Path, "backup")}", "--Backup:Layout=Bundle"]);
+
+        Assert.True(code == 1, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains("3 uploaded, 12 failed", stdout);
+        foreach (var id in edited)
+        {
+            var mentions = (stdout + "\n" + stderr).Split('\n').Count(l => l.Contains(id.ToString("D"), StringComparison.Ordinal));
+            Assert.True(mentions == 1, $"{id} is named {mentions} times\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+        }
+    }
 }
