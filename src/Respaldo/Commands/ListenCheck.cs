@@ -4,34 +4,75 @@ using System.Net.Sockets;
 namespace Respaldo.Commands;
 
 /// <summary>
-/// Whether the addresses <c>serve</c> will listen on are free, checked before the spool is touched: Kestrel binds only
-/// after the host has started, by which time spool recovery has already created folders and taken the spool's lock.
-/// Only "another program holds it" is answered here; anything else (a port below 1024, an address this machine does not
-/// have) is left to Kestrel, whose failure StartupErrors describes.
+/// Whether the addresses <c>serve</c> will listen on can be used, checked before the spool is touched: Kestrel binds
+/// only after the host has started, by which time spool recovery has already created folders and taken the spool's
+/// lock, and its own failures (a missing scheme, a port out of range, https without a certificate, an address this
+/// machine does not have) are stack traces. A port below 1024 without the capability is still left to Kestrel, whose
+/// failure StartupErrors describes.
 /// </summary>
 internal static class ListenCheck
 {
-    public static string? Problem(string? urls)
+    private const string Example = "http://127.0.0.1:8000";
+
+    public static StartupError? Problem(string? urls, IConfiguration configuration)
     {
         foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            // Kestrel's wildcard hosts ("*", "+") and names other than localhost listen on every address.
-            var parsable = url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
-            if (!Uri.TryCreate(parsable, UriKind.Absolute, out var uri) || uri.Port == 0)
+            if (Form(url, configuration) is { } wrong)
             {
-                continue;
+                return new($"--urls (Urls): '{url}' {wrong}", ExitCodes.InvalidConfig);
             }
+            if (url.Contains("://unix:", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // a Unix socket: Kestrel reports its own path problems plainly enough
+            }
+            // Kestrel's wildcard hosts ("*", "+") and names other than localhost listen on every address.
+            var uri = new Uri(Wildcards(url));
             var address = uri.IsLoopback && !IPAddress.TryParse(uri.Host, out _) ? IPAddress.Loopback
                 : IPAddress.TryParse(uri.Host, out var ip) ? ip : IPAddress.Any;
-            if (InUse(new IPEndPoint(address, uri.Port)))
+            switch (TryBind(new IPEndPoint(address, uri.Port)))
             {
-                return $"Cannot listen on {url}: another program already uses it. Stop that program, or set another address with --urls (or Urls).";
+                case SocketError.AddressAlreadyInUse:
+                    return new($"Cannot listen on {url}: another program already uses it. Stop that program, or set another address with --urls (or Urls).", ExitCodes.Failed);
+                case SocketError.AddressNotAvailable:
+                    return new($"--urls (Urls): '{url}' names address {address}, which this machine does not have; use one of its addresses, e.g. {Example}, or http://0.0.0.0:8000 for all of them.", ExitCodes.InvalidConfig);
             }
         }
         return null;
     }
 
-    private static bool InUse(IPEndPoint endpoint)
+    /// <summary>What is wrong with the form of one address, ending with what to write; null when Kestrel can use it.</summary>
+    private static string? Form(string url, IConfiguration configuration)
+    {
+        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!https && !url.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"is not an address to listen on: it needs the scheme http://, a host and a port; write e.g. {Example}.";
+        }
+        if (url.Contains("://unix:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        if (!Uri.TryCreate(Wildcards(url), UriKind.Absolute, out var uri) || uri.Host.Length == 0)
+        {
+            return $"is not an address to listen on: the host or the port (0 to 65535) is not valid; write e.g. {Example}.";
+        }
+        if (uri.AbsolutePath != "/" || uri.Query.Length > 0)
+        {
+            return $"has a path; an address to listen on is only scheme, host and port, e.g. {Example}.";
+        }
+        // Without a certificate Kestrel falls back on the .NET developer certificate, which servers never have.
+        if (https && !configuration.GetSection("Kestrel:Certificates:Default").GetChildren().Any())
+        {
+            return $"uses https, but no certificate is configured (Kestrel:Certificates:Default:Path and :KeyPath); configure one, or listen on http (e.g. {Example}) behind a TLS proxy.";
+        }
+        return null;
+    }
+
+    private static string Wildcards(string url) =>
+        url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
+
+    private static SocketError TryBind(IPEndPoint endpoint)
     {
         try
         {
@@ -40,11 +81,11 @@ internal static class ListenCheck
             using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             socket.Bind(endpoint);
             socket.Listen();
-            return false;
+            return SocketError.Success;
         }
         catch (SocketException e)
         {
-            return e.SocketErrorCode == SocketError.AddressAlreadyInUse;
+            return e.SocketErrorCode;
         }
     }
 }

@@ -29,10 +29,10 @@ internal static class ServeCommand
         try
         {
             await using var app = RespaldoHost.BuildWebApp(configArgs, configureServices);
-            // First of all, before the spool folder is created or recovered: a port another program holds.
-            if (ListenCheck.Problem(app.Configuration[WebHostDefaults.ServerUrlsKey]) is { } busy)
+            // First of all, before the spool folder is created or recovered: an address Kestrel cannot use.
+            if (ListenCheck.Problem(app.Configuration[WebHostDefaults.ServerUrlsKey], app.Configuration) is { } listen)
             {
-                throw new StartupException(busy, ExitCodes.Failed);
+                throw new StartupException(listen.Message, listen.ExitCode);
             }
             // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
             // from deep inside the writer's constructor.

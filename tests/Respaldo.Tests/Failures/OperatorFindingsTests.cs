@@ -1,0 +1,36 @@
+using Respaldo.Commands;
+using Respaldo.Tests.Backup;
+using Respaldo.Tests.Infrastructure;
+
+namespace Respaldo.Tests.Failures;
+
+/// <summary>
+/// A new operator's findings (issue #10), on the real executable: a mistake in --urls, a mistyped spool folder or
+/// destination, a setting only serve reads, the wrong user: each is one sentence naming the setting and what to write,
+/// exit code 2, and nothing created on disk.
+/// </summary>
+public sealed class OperatorFindingsTests
+{
+    [Theory]
+    [InlineData("localhost:18443", "needs the scheme http://")]
+    [InlineData("http://127.0.0.1:99999", "the host or the port (0 to 65535) is not valid")]
+    [InlineData("https://127.0.0.1:18443", "no certificate is configured")]
+    [InlineData("tcp://127.0.0.1:18443", "needs the scheme http://")]
+    [InlineData("http://10.255.255.1:8000", "which this machine does not have")]
+    public async Task AnAddressKestrelCannotListenOnIsOneSentenceBeforeTheSpoolIsCreated(string url, string reason)
+    {
+        using var folder = new TempFolder();
+        var spool = Path.Combine(folder.Path, "records");
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["serve", "--urls", url, $"--Storage:Directory={spool}", "--Backup:ProbeAtStart=false"]);
+
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.StartsWith($"--urls (Urls): '{url}' ", stderr.Trim());
+        Assert.Contains(reason, stderr);
+        Assert.Contains("http://127.0.0.1:8000", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        StartupFailureTests.AssertPlain(stdout + stderr);
+        Assert.False(Directory.Exists(spool), "the spool folder was created for an address that cannot be used");
+    }
+}
