@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Respaldo.Backup;
+using Respaldo.Spool;
 
 namespace Respaldo.Commands;
 
@@ -23,6 +24,13 @@ internal static class BackupCommand
         }.AcceptingConfiguration();
         command.SetAction((result, ct) => CommandHost.RunAsync(result, async (host, token) =>
         {
+            // Before the runner is resolved: its lock would create a mistyped spool folder and back up nothing.
+            var folder = host.Services.GetRequiredService<RecordSpool>().Directory;
+            if (SpoolPrecheck.Problem(folder, write: !result.GetValue(dryRun)) is { } problem)
+            {
+                await Console.Error.WriteLineAsync(problem);
+                return ExitCodes.InvalidConfig;
+            }
             var runner = host.Services.GetRequiredService<BackupRunner>();
             if (result.GetValue(dryRun))
             {

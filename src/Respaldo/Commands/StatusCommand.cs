@@ -22,10 +22,9 @@ internal static class StatusCommand
         command.SetAction((result, ct) => CommandHost.RunAsync(result, (host, _) =>
         {
             var spool = host.Services.GetRequiredService<RecordSpool>();
-            if (!spool.Exists)
+            if (SpoolPrecheck.Problem(spool.Directory, write: false) is { } problem)
             {
-                // status only reads: a mistyped folder is reported, never created and shown as an empty backlog.
-                Console.Error.WriteLine($"Storage:Directory: the spool folder {spool.Directory} does not exist; check the setting (or start the service once to create it).");
+                Console.Error.WriteLine(problem);
                 return Task.FromResult(ExitCodes.InvalidConfig);
             }
             spool.Rescan(); // this process has no running index

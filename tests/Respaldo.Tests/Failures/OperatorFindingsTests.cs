@@ -33,4 +33,46 @@ public sealed class OperatorFindingsTests
         StartupFailureTests.AssertPlain(stdout + stderr);
         Assert.False(Directory.Exists(spool), "the spool folder was created for an address that cannot be used");
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BackupOfASpoolFolderThatDoesNotExistSaysSoAndCreatesNothing(bool dryRun)
+    {
+        using var folder = new TempFolder();
+        var spool = Path.Combine(folder.Path, "x", "typo-spool");
+        string[] verb = dryRun ? ["backup", "--dry-run"] : ["backup"];
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            [.. verb, $"--Storage:Directory={spool}", $"--Backup:Destination={folder.Sub("backup")}"]);
+
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Equal($"Storage:Directory: the spool folder {spool} does not exist; check the setting (or start the service once to create it).", stderr.Trim());
+        Assert.False(Directory.Exists(Path.Combine(folder.Path, "x")), "backup created the mistyped spool folder");
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("backup")]
+    public async Task AVerbRunByTheWrongUserSaysToRunAsTheServicesUser(string verb)
+    {
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv"))
+        {
+            Assert.Skip("Needs root and setpriv, to run the program as the unprivileged user nobody.");
+        }
+        using var folder = new TempFolder();
+        File.SetUnixFileMode(folder.Path, (UnixFileMode)0b111_101_101); // nobody may enter the temp folder, not write
+        var spool = folder.Sub("records");
+        File.SetUnixFileMode(spool, (UnixFileMode)0b111_000_000); // the service's 0700 spool, owned by root
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            [verb, $"--Storage:Directory={spool}", $"--Backup:Destination={folder.Sub("backup")}"],
+            new Dictionary<string, string> { ["DOTNET_CLI_HOME"] = folder.Path, ["HOME"] = folder.Path },
+            wrapper: ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
+
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.StartsWith($"Storage:Directory: the spool folder {spool} is not readable by user nobody", stderr.Trim());
+        Assert.Contains("Run as the service's user", stderr);
+        StartupFailureTests.AssertPlain(stdout + stderr);
+    }
 }
