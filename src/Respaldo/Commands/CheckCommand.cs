@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Respaldo.Backup;
+using Respaldo.Hosting;
 using Respaldo.Spool;
 
 namespace Respaldo.Commands;
@@ -27,6 +28,11 @@ internal static class CheckCommand
         }.AcceptingConfiguration();
         command.SetAction((result, ct) => CommandHost.RunAsync(result, async (host, token) =>
         {
+            if (ServeSettings.Problems([.. result.UnmatchedTokens]) is { } invalid)
+            {
+                await Console.Error.WriteLineAsync(invalid);
+                return ExitCodes.InvalidConfig;
+            }
             Console.WriteLine("ok   settings are valid");
             var problems = 0;
             var spool = host.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath;
@@ -60,3 +66,26 @@ internal static class CheckCommand
         return command;
     }
 }
+
+/// <summary>
+/// The settings only <c>serve</c> reads (intake, security, rate limits, the listening address), validated as serve's
+/// start-up validates them: by building serve's host, without starting it, and running every validated options type's
+/// validation (IStartupValidator, what ValidateOnStart registers).
+/// </summary>
+internal static class ServeSettings
+{
+    public static string? Problems(string[] configArgs)
+    {
+        try
+        {
+            using var app = RespaldoHost.BuildWebApp(configArgs);
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            return null;
+        }
+        catch (Exception e) when (StartupErrors.Message(e) is { } message)
+        {
+            return message;
+        }
+    }
+}
+

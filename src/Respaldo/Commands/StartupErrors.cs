@@ -30,7 +30,8 @@ internal static partial class StartupErrors
             => new(Conversion(match, e.InnerException), ExitCodes.InvalidConfig),
         SpoolInUseException => new(e.Message, ExitCodes.Failed),
         IOException { InnerException: AddressInUseException } io => new(PortInUse(io.Message), ExitCodes.Failed),
-        AggregateException a when a.InnerExceptions.Count == 1 => Describe(a.InnerExceptions[0]),
+        AggregateException a when a.InnerExceptions.Select(Describe).ToList() is var all && all.All(d => d is not null)
+            => new(string.Join("\n", all.Select(d => d!.Message)), all.Max(d => d!.ExitCode)),
         _ => null,
     };
 

@@ -52,6 +52,26 @@ public sealed class OperatorFindingsTests
     }
 
     [Theory]
+    [InlineData("--Intake:MaxBodyBytes=1", "Intake:MaxBodyBytes: '1' must be between 256 and 1048576.")]
+    [InlineData("--Security:ApiKeys:0=short", "Security:ApiKeys:0: the key has 5 characters")]
+    [InlineData("--Security:RateLimit:PermitsPerSecond=abc", "Security:RateLimit:PermitsPerSecond: 'abc' is not a whole number.")]
+    [InlineData("--Security:TrustedProxies:0=notanip", "Security:TrustedProxies:0: 'notanip'")]
+    public async Task CheckRefusesEverySettingThatWouldStopServe(string setting, string message)
+    {
+        using var folder = new TempFolder();
+        string[] settings = [$"--Storage:Directory={folder.Sub("records")}", $"--Backup:Destination={folder.Sub("backup")}", setting];
+
+        var serve = await RespaldoCli.RunAsync(folder.Path, ["serve", "--urls=http://127.0.0.1:0", "--Backup:ProbeAtStart=false", .. settings]);
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path, ["check", .. settings]);
+
+        Assert.Equal(ExitCodes.InvalidConfig, serve.ExitCode);
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains(message, stderr);
+        Assert.DoesNotContain("settings are valid", stdout);
+        StartupFailureTests.AssertPlain(stdout + stderr);
+    }
+
+    [Theory]
     [InlineData("status")]
     [InlineData("backup")]
     public async Task AVerbRunByTheWrongUserSaysToRunAsTheServicesUser(string verb)
