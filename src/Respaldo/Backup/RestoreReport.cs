@@ -51,5 +51,7 @@ internal sealed record RestoreReport
     public string ToText() =>
         $"restore run {RunId} from {Destination} into {Into}: {Outcome}. {Restored} restored, {Failed} failed, {Skipped} skipped of "
         + $"{Counted.Of(Records, "record")} from {Counted.Of(ObjectsRead, "object")} read, {Counted.Of(Bytes, "byte")} written in {Seconds:0.###} s"
-        + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
+        + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".")
+        // Zero of zero reads like a success; say plainly that the source held nothing (a wrong prefix, a wrong bucket).
+        + (Records == 0 && ObjectsRead == 0 ? $" No backed-up records found in {Destination}." : "");
 }

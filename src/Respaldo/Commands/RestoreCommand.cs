@@ -51,6 +51,13 @@ internal static class RestoreCommand
             }
             return CommandHost.RunAsync(result, async (host, token) =>
             {
+                // A mistyped folder destination would restore nothing and call it success; and --into stays uncreated.
+                if (host.Services.GetRequiredService<IBackupDestination>() is DirectoryDestination { Root: var root } && !Directory.Exists(root))
+                {
+                    await Console.Error.WriteLineAsync($"Backup:Destination: the backup folder {root} does not exist; check the setting "
+                        + "(the folder backups were written to, or an S3 destination written as s3://bucket/prefix).");
+                    return ExitCodes.InvalidConfig;
+                }
                 var request = new RestoreRequest(folder, result.GetValue(from), result.GetValue(to), recordId);
                 var runner = host.Services.GetRequiredService<RestoreRunner>();
                 var summary = await ConsoleProgress.TrackAsync("Restoring", totalKnown: false, result.GetValue(json),

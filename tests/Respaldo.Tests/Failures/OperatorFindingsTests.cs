@@ -71,6 +71,35 @@ public sealed class OperatorFindingsTests
         StartupFailureTests.AssertPlain(stdout + stderr);
     }
 
+    [Fact]
+    public async Task RestoreFromAFolderDestinationThatDoesNotExistSaysSoAndCreatesNothing()
+    {
+        using var folder = new TempFolder();
+        var into = Path.Combine(folder.Path, "r");
+        var destination = Path.Combine(folder.Path, "nodest");
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["restore", "--into", into, $"--Backup:Destination={destination}"]);
+
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.StartsWith($"Backup:Destination: the backup folder {destination} does not exist;", stderr.Trim());
+        Assert.False(Directory.Exists(into), "restore created --into for a source that does not exist");
+        Assert.False(Directory.Exists(destination));
+    }
+
+    [Fact]
+    public async Task RestoreFromAnEmptySourceSaysNoRecordsWereFound()
+    {
+        using var folder = new TempFolder();
+        var destination = folder.Sub("backup");
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["restore", "--into", Path.Combine(folder.Path, "r"), $"--Backup:Destination={destination}"]);
+
+        Assert.True(code == ExitCodes.Success, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.Contains($"No backed-up records found in directory {destination}.", stdout);
+    }
+
     [Theory]
     [InlineData("status")]
     [InlineData("backup")]
