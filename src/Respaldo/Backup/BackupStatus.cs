@@ -65,4 +65,5 @@ internal sealed record PendingReport(int Files, long Bytes, DateTimeOffset? Olde
 [JsonSerializable(typeof(RunSummary))]
 [JsonSerializable(typeof(RestoreReport))]
 [JsonSerializable(typeof(ProbeResult))]
+[JsonSerializable(typeof(DryRunReport))]
 internal sealed partial class StatusJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Respaldo.Backup;
 using Respaldo.Spool;
 
@@ -34,7 +35,7 @@ internal static class BackupCommand
             var runner = host.Services.GetRequiredService<BackupRunner>();
             if (result.GetValue(dryRun))
             {
-                return PrintPlan(runner);
+                return PrintPlan(runner, result.GetValue(json));
             }
             try
             {
@@ -52,8 +53,14 @@ internal static class BackupCommand
         return command;
     }
 
-    private static int PrintPlan(BackupRunner runner)
+    private static int PrintPlan(BackupRunner runner, bool json)
     {
+        if (json)
+        {
+            var report = DryRunReport.Of(runner.Plan(), runner.Destination, runner.Layout);
+            Console.WriteLine(JsonSerializer.Serialize(report, StatusJson.Default.DryRunReport));
+            return ExitCodes.Success;
+        }
         var count = 0;
         long bytes = 0;
         var objects = 0;

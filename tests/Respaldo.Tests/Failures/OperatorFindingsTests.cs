@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Respaldo.Commands;
 using Respaldo.Tests.Backup;
 using Respaldo.Tests.Infrastructure;
@@ -123,5 +124,28 @@ public sealed class OperatorFindingsTests
         Assert.StartsWith($"Storage:Directory: the spool folder {spool} is not readable by user nobody", stderr.Trim());
         Assert.Contains("Run as the service's user", stderr);
         StartupFailureTests.AssertPlain(stdout + stderr);
+    }
+
+    [Fact]
+    public async Task BackupDryRunJsonIsOneJsonObjectWithThePlannedObjectsAndTotals()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            (await app.PostRecordAsync(new { nombre = $"Ana {i}", edad = 30 + i, profesion = "Archivera" })).EnsureSuccessStatusCode();
+        }
+        await app.StopAsync();
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(app.Root.Path,
+            ["backup", "--dry-run", "--json", $"--Storage:Directory={app.SpoolDirectory}", $"--Backup:Destination={app.BackupDirectory}"]);
+
+        Assert.True(code == ExitCodes.Success, $"exit {code}\n{stdout}\n{stderr}");
+        using var json = JsonDocument.Parse(stdout); // the whole of stdout: one object and nothing else
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("files").GetInt32());
+        Assert.Equal("Record", root.GetProperty("layout").GetString());
+        Assert.Equal(2, root.GetProperty("objects").GetArrayLength());
+        Assert.Equal(root.GetProperty("bytes").GetInt64(), root.GetProperty("objects").EnumerateArray().Sum(o => o.GetProperty("bytes").GetInt64()));
+        Assert.Equal(2, app.SpoolFiles().Length);
     }
 }
