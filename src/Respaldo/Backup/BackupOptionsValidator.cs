@@ -20,6 +20,11 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
                 failures.Add($"Backup:Destination: '{o.Destination}' is not a usable S3 destination: {problem}; e.g. 's3://my-bucket/records'.");
             }
         }
+        else if (LooksLikeUrl(o.Destination))
+        {
+            failures.Add($"Backup:Destination: '{o.Destination}' looks like a URL, which would become a local folder of that name; "
+                + "write an S3 destination as 's3://bucket/prefix' (the endpoint goes in Backup:ServiceUrl), or give a folder path.");
+        }
         if (!BackupSchedule.IsValid(o))
         {
             failures.Add($"Backup:Schedule: '{o.Schedule}' is not a cron expression; e.g. '0 0 * * *' (daily at midnight), '15 * * * *' (hourly), or 'off'.");
@@ -34,5 +39,20 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
             failures.Add($"Backup:ServiceUrl: '{o.ServiceUrl}' is not an http or https URL; e.g. 'http://127.0.0.1:9000'.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>
+    /// A <c>scheme:</c> prefix (<c>s3:/bucket</c>, <c>https://s3.amazonaws.com/bucket</c>, <c>S3:bucket</c>): a path
+    /// never starts that way on Linux by intent. A Windows drive (<c>C:\backup</c>, one letter) is a path.
+    /// </summary>
+    private static bool LooksLikeUrl(string destination)
+    {
+        var colon = destination.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 2)
+        {
+            return false;
+        }
+        var scheme = destination[..colon];
+        return char.IsAsciiLetter(scheme[0]) && scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
     }
 }

@@ -148,4 +148,22 @@ public sealed class OperatorFindingsTests
         Assert.Equal(root.GetProperty("bytes").GetInt64(), root.GetProperty("objects").EnumerateArray().Sum(o => o.GetProperty("bytes").GetInt64()));
         Assert.Equal(2, app.SpoolFiles().Length);
     }
+
+    [Theory]
+    [InlineData("s3:/my-bucket/records")]
+    [InlineData("https://s3.amazonaws.com/my-bucket")]
+    [InlineData("S3:my-bucket")]
+    public async Task ADestinationThatLooksLikeAUrlIsRefusedInsteadOfBecomingALocalFolder(string destination)
+    {
+        using var folder = new TempFolder();
+        var spool = folder.Sub("records");
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["backup", $"--Storage:Directory={spool}", $"--Backup:Destination={destination}"]);
+
+        Assert.True(code == ExitCodes.InvalidConfig, $"exit {code}\n{stdout}\n{stderr}");
+        Assert.StartsWith($"Backup:Destination: '{destination}' looks like a URL", stderr.Trim());
+        Assert.Contains("'s3://bucket/prefix'", stderr);
+        Assert.Equal([spool], Directory.GetDirectories(folder.Path));
+    }
 }
