@@ -32,6 +32,27 @@ internal static partial class BackupLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Backing up {Path} failed ({Kind}): {Error}")]
     public static partial void BackupUnitFailed(this ILogger logger, string path, Backup.ErrorKind kind, string error);
 
+    /// <summary>The same failure, but one the run's summary does not name (it names only its first errors).</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Backing up {Path} failed ({Kind}): {Error}")]
+    public static partial void BackupUnitFailedNotInSummary(this ILogger logger, string path, Backup.ErrorKind kind, string error);
+
+    /// <summary>
+    /// A failed file or unit, logged as <see cref="BackupUnitFailed"/> when the run's summary names it too (the verbs
+    /// leave those out of stderr, since they print the summary) and as <see cref="BackupUnitFailedNotInSummary"/>
+    /// otherwise, so that every failure is named somewhere.
+    /// </summary>
+    public static void BackupUnitFailed(this ILogger logger, bool inSummary, string path, Backup.ErrorKind kind, string error)
+    {
+        if (inSummary)
+        {
+            logger.BackupUnitFailed(path, kind, error);
+        }
+        else
+        {
+            logger.BackupUnitFailedNotInSummary(path, kind, error);
+        }
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Bundle {Key} was never stored and some of its files were removed by someone else; its manifest {Manifest} is dropped and the remaining files go into a new bundle")]
     public static partial void BundleReleased(this ILogger logger, string key, string manifest);
 

@@ -86,8 +86,8 @@ internal sealed class BackupRunner(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             var failure = e as BackupException ?? new BackupException(ErrorKind.LocalIo, $"Preparing the upload of {unit.Files.Count} file(s) failed: {e.Message}", e);
-            logger.BackupUnitFailed(unit.Files.Count > 0 ? unit.Files[0].Path : spool.Directory, failure.Kind, failure.Message);
-            tally.Fail(unit.Files.Select(f => f.Id), failure);
+            tally.Fail(unit.Files.Select(f => f.Id), failure, upload: false, out var inSummary);
+            logger.BackupUnitFailed(inSummary, unit.Files.Count > 0 ? unit.Files[0].Path : spool.Directory, failure.Kind, failure.Message);
             return;
         }
         if (prepared is null)
@@ -139,7 +139,7 @@ internal sealed class BackupRunner(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Harmless: the next run finds the unit's files gone, proves the object stored and completes it then.
-                logger.BackupUnitFailed(prepared.Manifest ?? prepared.Key, ErrorKind.LocalIo, e.Message);
+                logger.BackupUnitFailed(inSummary: false, prepared.Manifest ?? prepared.Key, ErrorKind.LocalIo, e.Message);
             }
         }
     }
@@ -158,8 +158,9 @@ internal sealed class BackupRunner(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
-                tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e));
+                tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Uploaded, but deleting {file.Path} failed (it stays spooled): {e.Message}", e),
+                    upload: false, out var inSummary);
+                logger.BackupUnitFailed(inSummary, file.Path, ErrorKind.LocalIo, e.Message);
             }
         }
         return deleted;

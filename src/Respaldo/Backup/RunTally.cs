@@ -45,13 +45,16 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
     /// run of unreadable local files must never abort the run for every other file.
     /// </param>
     /// <returns>How many uploads in a row have failed now.</returns>
-    public int Fail(IEnumerable<Guid> ids, BackupException error, bool upload = false)
+    public int Fail(IEnumerable<Guid> ids, BackupException error, bool upload = false) => Fail(ids, error, upload, out _);
+
+    /// <param name="inSummary">Whether the summary names this failure among its first errors.</param>
+    public int Fail(IEnumerable<Guid> ids, BackupException error, bool upload, out bool inSummary)
     {
         var list = ids.ToList();
         Interlocked.Add(ref _failed, list.Count);
         Count(error.Kind.ToString(), list.Count);
         metrics.FilesFailed(error.Kind, list.Count);
-        Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}");
+        inSummary = Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}");
         Report();
         return upload ? Interlocked.Increment(ref _consecutiveFailures) : Volatile.Read(ref _consecutiveFailures);
     }
@@ -90,11 +93,18 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
 
     private void Count(string kind, int n) => _errors.AddOrUpdate(kind, n, (_, c) => c + n);
 
-    private void Keep(string error)
+    private readonly Lock _keep = new();
+
+    private bool Keep(string error)
     {
-        if (_firstErrors.Count < MaxErrorsKept)
+        lock (_keep)
         {
+            if (_firstErrors.Count >= MaxErrorsKept)
+            {
+                return false;
+            }
             _firstErrors.Enqueue(error);
+            return true;
         }
     }
 
@@ -113,8 +123,8 @@ internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, SpoolFi
 
     public void Reject(SpooledFile file, BackupException error)
     {
-        logger.BackupUnitFailed(file.Path, error.Kind, error.Message);
-        tally.Fail([file.Id], error);
+        tally.Fail([file.Id], error, upload: false, out var inSummary);
+        logger.BackupUnitFailed(inSummary, file.Path, error.Kind, error.Message);
     }
 
     private byte[]? ReadRecord(SpooledFile file)
@@ -131,8 +141,8 @@ internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, SpoolFi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.BackupUnitFailed(file.Path, ErrorKind.LocalIo, e.Message);
-            tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Reading {file.Path} failed: {e.Message}", e));
+            tally.Fail([file.Id], new BackupException(ErrorKind.LocalIo, $"Reading {file.Path} failed: {e.Message}", e), upload: false, out var inSummary);
+            logger.BackupUnitFailed(inSummary, file.Path, ErrorKind.LocalIo, e.Message);
             return null;
         }
         if (RecordJson.TryParseFile(bytes, file.Id) is not null) // the spool's one complete-record check
@@ -147,8 +157,9 @@ internal sealed class SpoolFileReader(RecordSpool spool, RunTally tally, SpoolFi
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.BackupUnitFailed(file.Path, ErrorKind.Corrupt, e.Message);
-            tally.Fail([file.Id], new BackupException(ErrorKind.Corrupt, $"{file.Path} is not a complete record and could not be set aside: {e.Message}", e));
+            tally.Fail([file.Id], new BackupException(ErrorKind.Corrupt, $"{file.Path} is not a complete record and could not be set aside: {e.Message}", e),
+                upload: false, out var inSummary);
+            logger.BackupUnitFailed(inSummary, file.Path, ErrorKind.Corrupt, e.Message);
         }
         return null;
     }

@@ -6,17 +6,15 @@ namespace Respaldo.Commands;
 /// runner logs (a quarantined half-written file, for instance, which the summary does not name) still goes to stderr.
 /// The service keeps them all: there the log is the only place a run's failures are told.
 /// <para>
-/// The summary names only a run's first errors, so each failed file is left out of the log only while the summary
-/// can still name it (the first <see cref="Backup.RunTally.MaxErrorsKept"/>); every later one is logged with its path,
-/// so that no failed file goes unnamed (adversarial review: the 11th of 12 unreadable files was named nowhere).
+/// The summary names only a run's first errors (<see cref="Backup.RunTally.MaxErrorsKept"/>), so a failed file it does
+/// not name is logged as <c>BackupUnitFailedNotInSummary</c>, which is kept: no failed file goes unnamed (adversarial
+/// review: the 11th of 12 unreadable files was named nowhere).
 /// </para>
 /// </summary>
 internal sealed class SummaryEchoFilter<T>(ILoggerFactory factory) : ILogger<T>
 {
     /// <summary>The [LoggerMessage] methods (their event name is the method's) whose text is in the summary too.</summary>
-    private static readonly HashSet<string> InSummary = [nameof(BackupLog.BackupFileFailed), nameof(BackupLog.RestoreFailed)];
-
-    private int _fileFailures;
+    private static readonly HashSet<string> InSummary = [nameof(BackupLog.BackupUnitFailed), nameof(BackupLog.BackupFileFailed), nameof(BackupLog.RestoreFailed)];
 
     private readonly ILogger _inner = factory.CreateLogger<T>();
 
@@ -26,8 +24,7 @@ internal sealed class SummaryEchoFilter<T>(ILoggerFactory factory) : ILogger<T>
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (eventId.Name is { } name && (InSummary.Contains(name)
-            || (name == nameof(BackupLog.BackupUnitFailed) && Interlocked.Increment(ref _fileFailures) <= Backup.RunTally.MaxErrorsKept)))
+        if (eventId.Name is { } name && InSummary.Contains(name))
         {
             return;
         }
