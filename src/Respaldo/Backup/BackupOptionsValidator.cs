@@ -29,6 +29,11 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
         {
             failures.Add($"Backup:Schedule: '{o.Schedule}' is not a cron expression; e.g. '0 0 * * *' (daily at midnight), '15 * * * *' (hourly), or 'off'.");
         }
+        else if (BackupSchedule.NeverFires(o))
+        {
+            failures.Add($"Backup:Schedule: '{o.Schedule}' names a day that never comes (such as 30 February), so no backup would ever run; "
+                + "e.g. '0 0 * * *' (daily at midnight), or 'off' to run backups only from cron or POST /backup.");
+        }
         if (!BackupSchedule.IsValidZone(o.TimeZone))
         {
             failures.Add($"Backup:TimeZone: '{o.TimeZone}' is not a known IANA time zone; e.g. 'Europe/Madrid' or 'UTC'.");

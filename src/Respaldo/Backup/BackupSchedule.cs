@@ -39,6 +39,13 @@ internal sealed class BackupSchedule
         }
     }
 
+    /// <summary>
+    /// A valid expression with no occurrence at all (<c>0 0 30 2 *</c>): cron has no year, so one that does not occur
+    /// between 1970 and Cronos's last year never will. Searched from a fixed instant, not the clock.
+    /// </summary>
+    public static bool NeverFires(BackupOptions o) =>
+        o.ScheduleEnabled && Parse(o.Schedule).GetNextOccurrence(DateTime.UnixEpoch) is null;
+
     public static bool IsValidZone(string? zone) =>
         string.IsNullOrWhiteSpace(zone) || TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _);
 }

@@ -30,6 +30,20 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("Now listening", stdout + stderr);
     }
 
+    [Fact]
+    public async Task ACronExpressionThatNeverFiresStopsStartUpInsteadOfNeverBackingUp()
+    {
+        using var folder = new TempFolder();
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+            ["serve", "--urls=http://127.0.0.1:0", $"--Storage:Directory={folder.Sub("records")}", "--Backup:Schedule=0 0 30 2 *"]);
+
+        Assert.Equal(ExitCodes.InvalidConfig, code);
+        Assert.Contains("Backup:Schedule: '0 0 30 2 *' names a day that never comes (such as 30 February), so no backup would ever run", stderr);
+        AssertPlain(stdout + stderr);
+        Assert.DoesNotContain("Now listening", stdout + stderr);
+    }
+
     [Theory]
     [InlineData("My_Bucket", "lowercase letters, digits, dots and hyphens")]
     [InlineData("ab", "3 to 63 characters")]
