@@ -127,7 +127,7 @@ internal sealed class RecordSpool(IOptions<SpoolOptions> options, Lazy<SpoolWrit
 }
 
 /// <summary>
-/// The pending files of a listing, oldest first, held as two arrays (24 bytes a file) rather than one object per file:
+/// The pending files of a listing, oldest first, held as two lists of values (24 bytes a file), not one object per file:
 /// a run over a million files must not hold a million objects. Each <see cref="SpooledFile"/> is made when it is read,
 /// so a run holds the objects of the units it is working on and no more.
 /// </summary>
