@@ -20,11 +20,12 @@ internal sealed class BackupRunner(
     IOptions<SpoolOptions> spoolOptions, SpoolFileThreads fileThreads, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
 {
     /// <summary>
-    /// Deletions in flight for one verified object (a bundle holds thousands of files). An unlink mostly waits on the
-    /// file system's journal, so several at once go faster: 10,000 deletions on this machine's ext4 disk took 2–7×
-    /// less time four at a time than one after another (bench/RESULTS.md).
+    /// Deletions in flight for one verified object (a bundle holds thousands of files), one per spool file thread. An
+    /// unlink that frees a data block waits on the disk (on a disk mounted with <c>discard</c>, for the discard), so
+    /// several at once go faster: 10,000 deletions on this machine's root disk took a median 13.2 s one at a time,
+    /// 2.1 s four at a time, 1.7 s eight at a time and 1.8 s sixteen at a time (bench/RESULTS.md, 2026-11-30 11:10).
     /// </summary>
-    private const int DeletesInFlight = 4;
+    private const int DeletesInFlight = SpoolFileThreads.Count;
 
     private readonly BackupOptions _options = options.Value;
     private readonly IBackupLayout _layout = layouts.Active;

@@ -12,7 +12,7 @@ namespace Respaldo.Backup;
 /// <remarks>The threads start with the first call, so verbs that never back up start none.</remarks>
 internal sealed class SpoolFileThreads : IDisposable
 {
-    /// <summary>Enough to keep a disk that serves several unlinks at once busy (4 at a time measured 2–7× faster than 1).</summary>
+    /// <summary>Enough to keep a disk that serves several unlinks at once busy (8 at a time measured 7.8× faster than 1, 16 no faster).</summary>
     public const int Count = 8;
 
     private readonly BlockingCollection<Action> _calls = new();
