@@ -74,18 +74,8 @@ internal sealed class BundleWriter : IDisposable
     /// <exception cref="BackupException">Not a gzip NDJSON bundle of complete records.</exception>
     public static (List<(Guid Id, ReadOnlyMemory<byte> Bytes)> Records, byte[] NdjsonSha256) Unpack(byte[] gzip, string key)
     {
-        byte[] ndjson;
-        try
-        {
-            using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);
-            using var buffer = new MemoryStream();
-            input.CopyTo(buffer);
-            ndjson = buffer.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} is not a valid gzip bundle: {e.Message}", e);
-        }
+        var ndjson = new byte[BundleInflate.Length(key, gzip)];
+        BundleInflate.Decompress(key, gzip, ndjson);
         var records = new List<(Guid, ReadOnlyMemory<byte>)>();
         var rest = ndjson.AsMemory();
         while (!rest.IsEmpty)
@@ -102,6 +92,44 @@ internal sealed class BundleWriter : IDisposable
             rest = rest[(end + 1)..];
         }
         return (records, SHA256.HashData(ndjson));
+    }
+}
+
+/// <summary>Inflating a bundle into a buffer of exactly its size, for read-back (<see cref="CachedBundle"/>) and restore.</summary>
+internal static class BundleInflate
+{
+    /// <summary>The NDJSON's length from the gzip trailer (ISIZE, RFC 1952), checked while inflating.</summary>
+    public static int Length(string key, byte[] gzip)
+    {
+        if (gzip.Length < 18)
+        {
+            throw new BackupException(ErrorKind.Corrupt, $"{key} is too short to be a gzip bundle.");
+        }
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(gzip.AsSpan(gzip.Length - 4));
+        return size <= Array.MaxLength ? (int)size
+            : throw new BackupException(ErrorKind.Corrupt, $"{key} says it holds {size} bytes, more than read-back can hold.");
+    }
+
+    /// <summary>
+    /// Inflates straight into a block of the size the gzip trailer gives, instead of growing a stream and copying it:
+    /// a cold read or a restore then briefly holds the gzip and the records once, not three times over.
+    /// </summary>
+    public static void Decompress(string key, byte[] gzip, Span<byte> ndjson)
+    {
+        try
+        {
+            using var input = new GZipStream(new MemoryStream(gzip, writable: false), CompressionMode.Decompress);
+            input.ReadExactly(ndjson);
+            // ISIZE is the length modulo 2^32 of the last gzip member only: anything after it means it was not ours.
+            if (input.ReadByte() >= 0)
+            {
+                throw new BackupException(ErrorKind.Corrupt, $"{key} holds more than its gzip trailer says.");
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw new BackupException(ErrorKind.Corrupt, $"{key} is not a valid gzip bundle: {e.Message}", e);
+        }
     }
 }
 

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Text.Json;
 
 namespace Respaldo.Backup;
@@ -87,14 +85,14 @@ internal sealed unsafe class CachedBundle : IDisposable
     /// <exception cref="BackupException">Not a gzip NDJSON bundle of records with ids.</exception>
     public static CachedBundle Decode(string key, byte[] gzip)
     {
-        var length = Length(key, gzip);
+        var length = BundleInflate.Length(key, gzip);
         var ndjson = PageMemory.Allocate(length);
         byte* index = null;
         var count = 0;
         try
         {
             var text = new Span<byte>(ndjson, length);
-            Decompress(key, gzip, text);
+            BundleInflate.Decompress(key, gzip, text);
             count = text.Count((byte)'\n');
             if (length > 0 && text[^1] != '\n')
             {
@@ -122,40 +120,6 @@ internal sealed unsafe class CachedBundle : IDisposable
             PageMemory.Free(ndjson, length);
             PageMemory.Free(index, (long)count * IndexBytesPerRecord);
             throw;
-        }
-    }
-
-    /// <summary>The NDJSON's length from the gzip trailer (ISIZE, RFC 1952), checked while inflating.</summary>
-    private static int Length(string key, byte[] gzip)
-    {
-        if (gzip.Length < 18)
-        {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} is too short to be a gzip bundle.");
-        }
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(gzip.AsSpan(gzip.Length - 4));
-        return size <= Array.MaxLength ? (int)size
-            : throw new BackupException(ErrorKind.Corrupt, $"{key} says it holds {size} bytes, more than read-back can hold.");
-    }
-
-    /// <summary>
-    /// Inflates straight into a block of the size the gzip trailer gives, instead of growing a stream and copying it:
-    /// a cold read then briefly holds the gzip and the records once, not three times over.
-    /// </summary>
-    private static void Decompress(string key, byte[] gzip, Span<byte> ndjson)
-    {
-        try
-        {
-            using var input = new GZipStream(new MemoryStream(gzip, writable: false), CompressionMode.Decompress);
-            input.ReadExactly(ndjson);
-            // ISIZE is the length modulo 2^32 of the last gzip member only: anything after it means it was not ours.
-            if (input.ReadByte() >= 0)
-            {
-                throw new BackupException(ErrorKind.Corrupt, $"{key} holds more than its gzip trailer says.");
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
-        {
-            throw new BackupException(ErrorKind.Corrupt, $"{key} is not a valid gzip bundle: {e.Message}", e);
         }
     }
 
