@@ -23,7 +23,7 @@ internal sealed class BackupRunner(
     /// Deletions in flight for one verified object (a bundle holds thousands of files), one per spool file thread. An
     /// unlink that frees a data block waits on the disk (on a disk mounted with <c>discard</c>, for the discard), so
     /// several at once go faster: 10,000 deletions on this machine's root disk took a median 13.2 s one at a time,
-    /// 2.1 s four at a time, 1.7 s eight at a time and 1.8 s sixteen at a time (bench/RESULTS.md, 2026-11-30 11:10).
+    /// 2.1 s four at a time, 1.7 s eight at a time and 1.8 s sixteen at a time (bench/RESULTS.md, 2026-11-30 11:16).
     /// </summary>
     private const int DeletesInFlight = SpoolFileThreads.Count;
 
