@@ -82,4 +82,11 @@ internal sealed class DestinationProbe(
 
 /// <summary>What the last probe found; <see cref="Ok"/> when the destination took and verified the probe object.</summary>
 internal sealed record ProbeResult(
-    bool Ok, DateTimeOffset CheckedAt, string Destination, string ProbeKey, IReadOnlyList<string> Problems, double? ClockSkewSeconds);
+    bool Ok, DateTimeOffset CheckedAt, string Destination, string ProbeKey, IReadOnlyList<string> Problems, double? ClockSkewSeconds)
+{
+    /// <summary>What established this result: <c>probe</c>, or <c>backup run {id}</c> when a run stored an object after a failed probe.</summary>
+    public string Source { get; init; } = "probe";
+
+    /// <summary>When the service probes again; null once the destination is proven (no further checks are planned).</summary>
+    public DateTimeOffset? NextCheckAt { get; init; }
+}
