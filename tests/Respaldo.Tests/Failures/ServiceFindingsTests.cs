@@ -111,6 +111,28 @@ public sealed class ServiceFindingsTests
         Assert.All(statuses, status => Assert.StartsWith("https://tools.ietf.org/html/rfc", ProblemTypes.For(status)));
     }
 
+    [Fact]
+    public async Task AWrongKeyIsNotAcceptedAndAMissingOneIsRequiredNeitherEchoingAKey()
+    {
+        const string wrong = "this-is-not-the-configured-key-42";
+        await using var app = await new RespaldoApplication($"--Security:ApiKeys:0={Key}").StartAsync();
+        using var withWrongKey = new HttpRequestMessage(HttpMethod.Get, "/status");
+        withWrongKey.Headers.Authorization = new AuthenticationHeaderValue("Bearer", wrong);
+
+        var missing = await app.Client.GetAsync("/status", Ct);
+        var wrongAnswer = await app.Client.SendAsync(withWrongKey, Ct);
+
+        var missingProblem = await ProblemAsync(missing, HttpStatusCode.Unauthorized);
+        var wrongProblem = await ProblemAsync(wrongAnswer, HttpStatusCode.Unauthorized);
+        Assert.Equal("API key required", missingProblem.GetProperty("title").GetString());
+        Assert.Equal("API key not accepted", wrongProblem.GetProperty("title").GetString());
+        Assert.Equal("Bearer realm=\"respaldo\"", missing.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("error=\"invalid_token\"", wrongAnswer.Headers.WwwAuthenticate.ToString());
+        var wrongText = await wrongAnswer.Content.ReadAsStringAsync(Ct) + wrongAnswer.Headers;
+        Assert.DoesNotContain(wrong, wrongText);
+        Assert.DoesNotContain(Key, wrongText);
+    }
+
     private static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
