@@ -2,9 +2,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Playwright;
 using Respaldo.Backup;
 using Respaldo.Tests.Backup;
 using Respaldo.Tests.Infrastructure;
+using Respaldo.Tests.Operations;
+using static Microsoft.Playwright.Assertions;
 
 namespace Respaldo.Tests.Failures;
 
@@ -72,6 +75,29 @@ public sealed class DestinationRecoveryTests
         Assert.Equal(JsonValueKind.Null, recovered.GetProperty("nextCheckAt").ValueKind);
         var health = await app.Client.GetFromJsonAsync<JsonElement>("/healthz", Ct);
         Assert.True(health.GetProperty("destination").GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TheStatusPagesBannerSaysWhenItChecksAgainAndGoesOnceABackupToTheCreatedBucketSucceeds()
+    {
+        await using var moto = await MotoServer.StartAsync(Ct);
+        var bucket = S3Setup.NewBucket();
+        await using var app = await new RespaldoApplication(
+            S3Setup.Settings(bucket, "records", "--Backup:ProbeAtStart=true"), S3Setup.Client(moto)).StartAsync();
+        (await app.PostRecordAsync(new { nombre = "Ana", edad = 30, profesion = "Ingeniera" })).EnsureSuccessStatusCode();
+        await using var browser = await Browser.LaunchAsync();
+        var page = await browser.OpenAsync(app.BaseAddress);
+        var banner = page.Locator("#destination-warning");
+        await Expect(banner).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Expect(page.Locator("#destination-checked")).ToContainTextAsync("Last checked", new() { Timeout = 20_000 });
+        await Expect(page.Locator("#destination-checked")).ToContainTextAsync("checking again at");
+        await Expect(banner).ToContainTextAsync("goes by itself");
+
+        await moto.CreateBucketAsync(bucket, Ct);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Back up now" }).ClickAsync();
+
+        await Expect(page.Locator("#last-outcome")).ToHaveTextAsync("Succeeded", new() { Timeout = 20_000 });
+        await Expect(banner).ToBeHiddenAsync(new() { Timeout = 20_000 });
     }
 
     private static DateTimeOffset NextCheck(JsonElement check) => check.GetProperty("nextCheckAt").GetDateTimeOffset();
