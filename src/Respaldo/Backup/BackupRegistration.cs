@@ -30,6 +30,7 @@ internal static class BackupRegistration
         builder.Services.AddSingleton<BackupRunner>();
         builder.Services.AddSingleton<RestoreRunner>();
         builder.Services.AddSingleton<BackupStatus>();
+        builder.Services.AddSingleton<DestinationHints>();
         builder.Services.AddSingleton<DestinationProbe>();
         builder.Services.AddSingleton<DestinationHealth>();
         return builder;

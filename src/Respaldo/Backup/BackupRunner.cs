@@ -17,7 +17,8 @@ namespace Respaldo.Backup;
 /// </summary>
 internal sealed class BackupRunner(
     RecordSpool spool, IBackupDestination destination, BackupLayouts layouts, BackupState state, IOptions<BackupOptions> options,
-    IOptions<SpoolOptions> spoolOptions, SpoolFileThreads fileThreads, TimeProvider time, ILogger<BackupRunner> logger, RespaldoMetrics metrics)
+    IOptions<SpoolOptions> spoolOptions, SpoolFileThreads fileThreads, DestinationHints hints, TimeProvider time, ILogger<BackupRunner> logger,
+    RespaldoMetrics metrics)
 {
     /// <summary>
     /// Deletions in flight for one verified object (a bundle holds thousands of files), one per spool file thread. An
@@ -50,7 +51,7 @@ internal sealed class BackupRunner(
         logger.BackupStarted(runId, trigger, destination.Description);
 
         var units = _layout.Pack(spool.ListPending());
-        var tally = new RunTally(units.Files, progress, metrics);
+        var tally = new RunTally(units.Files, progress, metrics, hints.For);
         var reader = new SpoolFileReader(spool, tally, fileThreads, logger);
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         try

@@ -17,7 +17,7 @@ namespace Respaldo.Backup;
 /// <c>/healthz</c>, <c>/status</c> and the status page; intake never waits for it).
 /// </summary>
 internal sealed class DestinationProbe(
-    IBackupDestination destination, IServiceProvider services, IOptions<BackupOptions> options, TimeProvider time)
+    IBackupDestination destination, DestinationHints hints, IServiceProvider services, IOptions<BackupOptions> options, TimeProvider time)
 {
     /// <summary>Beyond this the clocks disagree enough to matter (S3 itself refuses 15 minutes).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
@@ -43,7 +43,7 @@ internal sealed class DestinationProbe(
         catch (BackupException e)
         {
             var message = e.Message.TrimEnd();
-            problems.Add($"Destination {destination.Description}: writing the probe object {key} failed ({e.Kind}): {message}{(message.EndsWith('.') ? "" : ".")}{Advice(e.Kind)}");
+            problems.Add($"Destination {destination.Description}: writing the probe object {key} failed ({e.Kind}): {message}{(message.EndsWith('.') ? "" : ".")}{(hints.For(e.Kind) is { } hint ? " " + hint : "")}");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -62,17 +62,6 @@ internal sealed class DestinationProbe(
         return new ProbeResult(problems.Count == 0, time.GetUtcNow(), destination.Description, key, problems, skew);
     }
 
-    private static string Advice(ErrorKind kind) => kind switch
-    {
-        ErrorKind.AccessDenied => " Grant s3:PutObject and s3:GetObject on the prefix.",
-        ErrorKind.Credentials => "",
-        ErrorKind.NotFound => " Create the bucket, or fix the bucket name in Backup:Destination.",
-        ErrorKind.Network => " Check the endpoint (Backup:ServiceUrl, AWS_ENDPOINT_URL_S3) and the network.",
-        ErrorKind.Verification => " The store kept other bytes than were sent; for an S3-compatible store try Backup:PayloadMode=Plain.",
-        ErrorKind.DestinationIo => " Give the service's user write access to the folder, or set Backup:Destination to one it can write.",
-        _ => "",
-    };
-
     private static string SafeHostName()
     {
         var name = new string([.. Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
@@ -82,4 +71,11 @@ internal sealed class DestinationProbe(
 
 /// <summary>What the last probe found; <see cref="Ok"/> when the destination took and verified the probe object.</summary>
 internal sealed record ProbeResult(
-    bool Ok, DateTimeOffset CheckedAt, string Destination, string ProbeKey, IReadOnlyList<string> Problems, double? ClockSkewSeconds);
+    bool Ok, DateTimeOffset CheckedAt, string Destination, string ProbeKey, IReadOnlyList<string> Problems, double? ClockSkewSeconds)
+{
+    /// <summary>What established this result: <c>probe</c>, or <c>backup run {id}</c> when a run stored an object after a failed probe.</summary>
+    public string Source { get; init; } = "probe";
+
+    /// <summary>When the service probes again; null once the destination is proven (no further checks are planned).</summary>
+    public DateTimeOffset? NextCheckAt { get; init; }
+}

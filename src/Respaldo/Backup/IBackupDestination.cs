@@ -27,7 +27,14 @@ internal interface IBackupDestination
 internal sealed class BackupException(ErrorKind kind, string message, Exception? inner = null) : Exception(message, inner)
 {
     public ErrorKind Kind { get; } = kind;
-    public bool IsTransient => Kind is ErrorKind.Throttled or ErrorKind.ServerError or ErrorKind.Timeout
+
+    /// <summary>
+    /// Set where the failure itself proves that sending the same bytes again fails the same way (a store that keeps
+    /// other bytes or another checksum than it was sent, deterministically): retrying would only repeat it.
+    /// </summary>
+    public bool Permanent { get; init; }
+
+    public bool IsTransient => !Permanent && Kind is ErrorKind.Throttled or ErrorKind.ServerError or ErrorKind.Timeout
         or ErrorKind.Network or ErrorKind.Verification or ErrorKind.DestinationIo;
 }
 

@@ -25,6 +25,9 @@ internal sealed record RunSummary
     public double Seconds => Math.Round((FinishedAt - StartedAt).TotalSeconds, 3);
     public Dictionary<string, int> ErrorsByKind { get; init; } = [];
     public List<string> FirstErrors { get; init; } = [];
+    /// <summary>What to do about the run's errors, the same sentences <c>check</c> gives (<see cref="DestinationHints"/>).</summary>
+    // A run saved before hints existed lacks them; keep the list non-null for every reader.
+    public List<string> Hints { get; init => field = value ?? []; } = [];
 
     private bool IsRestore => Trigger == RestoreRunner.Trigger;
 
@@ -32,7 +35,8 @@ internal sealed record RunSummary
         $"{Trigger} run {RunId} {(IsRestore ? "from" : "to")} {Destination}: {Outcome}. {Uploaded} {(IsRestore ? "restored" : "uploaded")}, {Failed} failed, {Skipped} skipped of {Counted.Of(Files, "file")}, "
         + $"{Counted.Of(Bytes, "byte")} in {Seconds:0.###} s"
         + (Layout == nameof(BackupLayout.Bundle) ? $", as {Counted.Of(Objects, "bundle")} of {Counted.Of(ObjectBytes, "byte")}" : "")
-        + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".");
+        + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".")
+        + string.Concat(Hints.Select(h => " " + h));
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<RunOutcome>))]

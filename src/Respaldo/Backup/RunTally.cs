@@ -5,7 +5,8 @@ using Respaldo.Spool;
 namespace Respaldo.Backup;
 
 /// <summary>Counts shared by the concurrent units of one backup run; it becomes the run's summary.</summary>
-internal sealed class RunTally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics)
+/// <param name="hints">What to do about an error kind (<see cref="DestinationHints.For"/>); the summary carries one per kind counted.</param>
+internal sealed class RunTally(int files, IProgress<RunProgress>? progress, RespaldoMetrics metrics, Func<ErrorKind, string?>? hints = null)
 {
     /// <summary>How many errors the summary names (the rest are counted by kind).</summary>
     public const int MaxErrorsKept = 10;
@@ -89,6 +90,8 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
         Outcome = _failed == 0 ? RunOutcome.Succeeded : _uploaded > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
         ErrorsByKind = new(_errors.OrderBy(e => e.Key, StringComparer.Ordinal)),
         FirstErrors = [.. _firstErrors],
+        Hints = [.. _errors.Keys.Order(StringComparer.Ordinal)
+            .Select(k => Enum.TryParse<ErrorKind>(k, out var kind) && hints?.Invoke(kind) is { } hint ? hint : null).OfType<string>().Distinct()],
     };
 
     private void Count(string kind, int n) => _errors.AddOrUpdate(kind, n, (_, c) => c + n);

@@ -76,12 +76,25 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
     {
         if (put.Sha256 is { Length: > 0 } echoed && echoed != sha256)
         {
-            // The store recorded a checksum other than the file's: a later verified read would fail.
-            throw Mismatch(key, "the store recorded a SHA-256 that is not the file's");
+            // The store recorded a checksum other than the file's: a later verified read would fail. When its ETag
+            // shows the bytes arrived intact, the checksum is the store's own doing and sending them again cannot
+            // change it; otherwise the bytes may have been damaged on the way, which a retry can fix.
+            var bytesIntact = put.EtagIsMd5 && !IsKmsConfigured
+                && string.Equals(put.ETag!.Trim('"'), Convert.ToHexStringLower(md5), StringComparison.OrdinalIgnoreCase);
+            throw bytesIntact
+                ? Mismatch(key, $"the store answered the SHA-256 {echoed} for bytes whose SHA-256 is {sha256} although its ETag shows they arrived intact: it does not keep the checksum it is sent, so a verified read would fail, and retrying cannot change that", permanent: true)
+                : Mismatch(key, "the store recorded a SHA-256 that is not the file's");
         }
-        if (_options.Verify == VerifyMode.Auto && Proves(key, put, sha256, md5, body.Length))
+        try
         {
-            return;
+            if (_options.Verify == VerifyMode.Auto && Proves(key, put, sha256, md5, body.Length))
+            {
+                return;
+            }
+        }
+        catch (BackupException e) when (e.Kind == ErrorKind.Verification && !e.Permanent)
+        {
+            throw await WithStoredLengthAsync(key, body.Length, e, ct);
         }
         // A HEAD can prove more than the PUT's answer only when it may carry a checksum that counts, or when asked for.
         if (_options.Verify == VerifyMode.Head || (_options.Verify == VerifyMode.Auto && ChecksumValidated))
@@ -94,7 +107,7 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
             }, ct), ct, Endpoint);
             if (head.ContentLength != body.Length)
             {
-                throw Mismatch(key, $"the store holds {head.ContentLength} bytes, {body.Length} were sent");
+                throw LengthMismatch(key, head.ContentLength, body.Length);
             }
             var answer = StoreAnswer.Of(head);
             if (answer.Sha256 is { Length: > 0 } stored && stored != sha256)
@@ -107,6 +120,10 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
             }
         }
         var downloaded = await GetAsync(key, ct) ?? throw Mismatch(key, "the object is missing right after its upload");
+        if (downloaded.Body.Length != body.Length)
+        {
+            throw LengthMismatch(key, downloaded.Body.Length, body.Length);
+        }
         if (!downloaded.Body.AsSpan().SequenceEqual(body.Span))
         {
             throw Mismatch(key, "the downloaded object differs from the file");
@@ -197,9 +214,6 @@ internal sealed partial class S3Destination(IAmazonS3 s3, S3Location location, I
 
     /// <summary>A store that does not report its encryption may still apply the KMS encryption configured here.</summary>
     private bool IsKmsConfigured => _options.ServerSideEncryption?.StartsWith("aws:kms", StringComparison.Ordinal) == true;
-
-    private static BackupException Mismatch(string key, string why) =>
-        new(ErrorKind.Verification, $"Verification of {key} failed: {why}; the local file is kept.");
 
     /// <summary>A read-only stream over the file's bytes, so uploads and retries never copy them.</summary>
     private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream

@@ -22,6 +22,10 @@ internal static class S3Errors
 
     public static BackupException Classify(Exception e, string? endpoint = null)
     {
+        if (e is AmazonServiceException { StatusCode: not 0 } notS3 && NotAnS3Answer(notS3, endpoint) is { } foreign)
+        {
+            return foreign;
+        }
         if (e is AmazonServiceException { StatusCode: var status, ErrorCode: var code } service && status != 0)
         {
             var kind = (int)status switch
@@ -66,5 +70,38 @@ internal static class S3Errors
             return new BackupException(ErrorKind.Verification, $"Checksum check failed: {e.Message}", e);
         }
         return new BackupException(ErrorKind.ClientError, e.Message, e);
+    }
+
+    /// <summary>
+    /// The SDK's sentence when an error answer held no S3 error document ("Error making request with Error Code
+    /// NotImplemented and Http Status Code NotImplemented. No further error information was returned by the
+    /// service.") says nothing a person can act on. Such an answer usually means the endpoint is no S3 API at all (a
+    /// web server, a proxy's error page, the wrong port), so say that, with the endpoint and the status. An answer
+    /// with S3's request id is S3's own (a HEAD's errors have no body) and keeps its usual meaning.
+    /// </summary>
+    private static BackupException? NotAnS3Answer(AmazonServiceException e, string? endpoint)
+    {
+        var response = e.InnerException is Amazon.Runtime.Internal.HttpErrorResponseException inner ? inner.Response : null;
+        var noErrorDocument = e.Message.StartsWith("Error making request with Error Code", StringComparison.Ordinal)
+            || e.Message.Contains("No further error information was returned", StringComparison.Ordinal);
+        if (!noErrorDocument || response?.IsHeaderPresent("x-amz-request-id") == true)
+        {
+            return null;
+        }
+        var status = (int)e.StatusCode;
+        var contentType = response?.IsHeaderPresent("Content-Type") == true ? response.GetHeaderValue("Content-Type") : null;
+        var body = contentType switch
+        {
+            null or "" => "",
+            _ when contentType.Contains("html", StringComparison.OrdinalIgnoreCase) => " with an HTML page",
+            _ => $" with {contentType.Split(';')[0].Trim()}",
+        };
+        var reason = System.Net.HttpStatusCode.IsDefined(e.StatusCode)
+            ? Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) : "";
+        // A gateway's error page may be passing: those keep a retryable kind. Anything else will answer the same again.
+        var kind = status is 429 ? ErrorKind.Throttled : status is >= 500 and not 501 and not 505 ? ErrorKind.ServerError : ErrorKind.ClientError;
+        return new BackupException(kind,
+            $"The endpoint {endpoint ?? "of the destination"} answered {status}{(reason.Length > 0 ? " " + reason : "")}{body} instead of an S3 answer: it does not look like an S3 API. "
+            + "Check the endpoint (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or Backup:ServiceUrl: scheme, host and port of the S3 service) and the bucket in Backup:Destination.", e);
     }
 }

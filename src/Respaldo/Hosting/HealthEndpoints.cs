@@ -18,7 +18,7 @@ internal static class HealthEndpoints
     {
         // The destination's state is detail, not health: intake goes on while a destination is down (records stay
         // spooled), so a load balancer must not take the instance out for it.
-        var check = destination.Last is { } last ? new DestinationDetail(last.Ok, last.CheckedAt, last.Problems) : null;
+        var check = destination.Last is { } last ? new DestinationDetail(last.Ok, last.CheckedAt, last.Problems, last.Source, last.NextCheckAt) : null;
         var probe = Path.Combine(options.Value.FullPath, SpoolFolder.TempName(Guid.NewGuid()));
         try
         {
@@ -37,6 +37,9 @@ internal static class HealthEndpoints
 
     internal sealed record Health(string Status, string? Reason, DestinationDetail? Destination);
 
-    /// <summary>The last destination probe: whether the destination took a write, when, and what was wrong.</summary>
-    internal sealed record DestinationDetail(bool Ok, DateTimeOffset CheckedAt, IReadOnlyList<string> Problems);
+    /// <summary>
+    /// The destination's last check: whether it took a write, when, what was wrong, what proved it (<c>probe</c> or
+    /// <c>backup run {id}</c>), and when a failing destination is probed again.
+    /// </summary>
+    internal sealed record DestinationDetail(bool Ok, DateTimeOffset CheckedAt, IReadOnlyList<string> Problems, string Source, DateTimeOffset? NextCheckAt);
 }

@@ -60,7 +60,7 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
             HttpContext = context,
             Exception = exception,
             // The log above has the full text; clients never see absolute server paths.
-            ProblemDetails = { Status = status, Title = title, Detail = Security.ServerPaths.Redact(detail) },
+            ProblemDetails = { Status = status, Title = title, Detail = Security.ServerPaths.Redact(detail), Type = ProblemTypes.For(status) },
         };
         if (!await problems.TryWriteAsync(problem))
         {

@@ -22,7 +22,7 @@ internal static class ProblemResponses
     {
         var http = context.HttpContext;
         var status = http.Response.StatusCode;
-        return TypedResults.Problem(detail: Detail(http, status), statusCode: status, title: Title(status))
+        return ProblemTypes.Problem(status, Title(status), Detail(http, status))
             .ExecuteAsync(http);
     }
 

@@ -23,10 +23,21 @@ internal static class RecordParser
         {
             return ParseResult.Malformed("The body is not valid UTF-8: send the record as UTF-8 JSON; nothing was stored.");
         }
+        // RFC 8259 lets a parser ignore a leading UTF-8 byte order mark, and the FastAPI service did: skip one.
+        var json = bytes.StartsWith(Utf8Bom) ? bytes[Utf8Bom.Length..] : bytes;
+        if (json.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            // The reader would call this "invalid JSON at line 1, byte 1"; a client that sent nothing learns more from this.
+            return ParseResult.Malformed("The body is empty; send a JSON object with nombre, edad and profesion. Nothing was stored.");
+        }
         try
         {
-            // RFC 8259 lets a parser ignore a leading UTF-8 byte order mark, and the FastAPI service did: skip one.
-            return ParseObject(bytes.StartsWith(Utf8Bom) ? bytes[Utf8Bom.Length..] : bytes);
+            return ParseObject(json);
+        }
+        catch (JsonException) when (NestingDepth(json) > MaxDepth)
+        {
+            return ParseResult.Malformed(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"The JSON is nested deeper than {MaxDepth} levels; a record is one flat object with nombre, edad and profesion. Nothing was stored."));
         }
         catch (JsonException e)
         {
@@ -42,6 +53,35 @@ internal static class RecordParser
     }
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    /// <summary>
+    /// How deep the body's arrays and objects nest, counted outside strings. Only for telling a client why a body was
+    /// refused: the reader's exception says so only in its (framework-worded, possibly localised) message.
+    /// </summary>
+    private static int NestingDepth(ReadOnlySpan<byte> json)
+    {
+        int depth = 0, deepest = 0;
+        var inString = false;
+        for (var i = 0; i < json.Length; i++)
+        {
+            switch (json[i])
+            {
+                case (byte)'\\' when inString:
+                    i++; // the escaped byte cannot end the string
+                    break;
+                case (byte)'"':
+                    inString = !inString;
+                    break;
+                case (byte)'{' or (byte)'[' when !inString:
+                    deepest = Math.Max(deepest, ++depth);
+                    break;
+                case (byte)'}' or (byte)']' when !inString:
+                    depth--;
+                    break;
+            }
+        }
+        return deepest;
+    }
 
     [Flags]
     private enum Known { None = 0, Nombre = 1, Edad = 2, Profesion = 4 }

@@ -68,6 +68,7 @@ internal static class RecordsEndpoints
             return TypedResults.Problem(new HttpValidationProblemDetails(parsed.Errors!)
             {
                 Status = StatusCodes.Status422UnprocessableEntity,
+                Type = Hosting.ProblemTypes.For(StatusCodes.Status422UnprocessableEntity),
                 Title = "Invalid record",
                 Detail = "Fix the fields listed in 'errors' and send it again; nothing was stored.",
             });
@@ -127,7 +128,7 @@ internal static class RecordsEndpoints
     private const string LocationPrefix = "/records/";
 
     internal static ProblemHttpResult Problem(int status, string title, string detail) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+        Hosting.ProblemTypes.Problem(status, title, detail);
 
     /// <summary>Reads the whole body and parses it, or returns null as soon as it exceeds <paramref name="max"/> bytes.</summary>
     /// <remarks>

@@ -25,12 +25,13 @@ internal sealed class ApiKeyMiddleware(
             : "Bearer realm=\"respaldo\", error=\"invalid_token\"";
         // TypedResults.Problem goes through the ProblemDetails service and still answers JSON when the client's
         // Accept header excludes it (IProblemDetailsService.WriteAsync would throw, making the 401 a 500).
-        await TypedResults.Problem(
-            title: "API key required",
-            statusCode: StatusCodes.Status401Unauthorized,
-            detail: failure == Failure.Missing
+        // A wrong key stays 401, not 403 (RFC 6750 §3.1: invalid_token is 401; 403 would mean a good key without the
+        // right), but says it was the key that failed, not that none was sent. The key itself is never echoed.
+        await Hosting.ProblemTypes.Problem(StatusCodes.Status401Unauthorized,
+            failure == Failure.Missing ? "API key required" : "API key not accepted",
+            failure == Failure.Missing
                 ? "Send 'Authorization: Bearer <key>' with one of the keys configured in Security:ApiKeys."
-                : "The key sent in 'Authorization: Bearer <key>' is not one of the configured keys.").ExecuteAsync(context);
+                : "The key sent in 'Authorization: Bearer <key>' is not one of the keys configured in Security:ApiKeys; check it for typing or a key that was since removed.").ExecuteAsync(context);
     }
 
     private bool Required(HttpContext context) =>

@@ -69,10 +69,8 @@ internal static class IntakeRateLimit
         var http = context.HttpContext;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         // TypedResults.Problem, unlike IProblemDetailsService.WriteAsync, still answers when Accept excludes JSON.
-        await TypedResults.Problem(
-            title: "Too many requests",
-            statusCode: StatusCodes.Status429TooManyRequests,
-            detail: $"This client sent records faster than Security:RateLimit allows; nothing was stored. Retry after {seconds} s.")
+        await Hosting.ProblemTypes.Problem(StatusCodes.Status429TooManyRequests, "Too many requests",
+            $"This client sent records faster than Security:RateLimit allows; nothing was stored. Retry after {seconds} s.")
             .ExecuteAsync(http);
     }
 
