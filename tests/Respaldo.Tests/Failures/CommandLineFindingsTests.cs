@@ -53,6 +53,31 @@ public sealed class CommandLineFindingsTests
         Assert.True(Directory.Exists(Path.Combine(spool, ".respaldo")), "--Storage:Directory given as two tokens was not used");
     }
 
+    // M9: a host name in --urls makes Kestrel listen on every interface, silently.
+    [Fact]
+    public async Task AHostNameInUrlsIsSaidToListenOnAllInterfacesAndCountsAsBeyondLoopback()
+    {
+        using var folder = new TempFolder();
+        var port = FreePort.Next();
+
+        var (exited, _, output) = await RunAsync(folder.Path,
+            ["serve", "--urls", $"http://respaldo-test-host:{port}", $"--Storage:Directory={folder.Sub("records")}", "--Backup:Schedule=off", "--Backup:ProbeAtStart=false"],
+            until: "Exposure");
+
+        Assert.False(exited, "it did not start:\n" + output);
+        Assert.Contains($"--urls (Urls) 'http://respaldo-test-host:{port}' names the host respaldo-test-host, which is not an address, "
+            + $"so the service listens on all interfaces (port {port})", output);
+        Assert.Contains($"Listening beyond loopback (http://[::]:{port}) with no API key configured", output);
+    }
+
+    [Theory]
+    [InlineData("http://myhost:8000", false)]
+    [InlineData("http://[::]:8000", false)]
+    [InlineData("http://localhost:8000", true)]
+    [InlineData("http://127.0.0.1:8000", true)]
+    public void OnlyLoopbackAddressesAndLocalhostCountAsLoopback(string address, bool loopback) =>
+        Assert.Equal(loopback, Exposure.IsLoopback(address));
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
