@@ -78,6 +78,34 @@ public sealed class CommandLineFindingsTests
     public void OnlyLoopbackAddressesAndLocalhostCountAsLoopback(string address, bool loopback) =>
         Assert.Equal(loopback, Exposure.IsLoopback(address));
 
+    // 3 and 4: every usage error of every verb is one or two lines ending with the same pointer to the verb's help.
+    [Theory]
+    [InlineData("restore", new[] { "restore", "--into", "out", "--from", "2026-11-02", "--to", "2026-11-01" })]
+    [InlineData("restore", new[] { "restore", "--into", "out", "--id", "42" })]
+    [InlineData("restore", new[] { "restore" })]
+    [InlineData("restore", new[] { "restore", "--into" })]
+    [InlineData("restore", new[] { "restore", "--into", "out", "--from", "2026-13-01" })]
+    [InlineData("restore", new[] { "restore", "--into", "/proc/respaldo-no-such-folder" })]
+    [InlineData("backup", new[] { "backup", "--dryrun" })]
+    [InlineData("backup", new[] { "backup", "now" })]
+    [InlineData("status", new[] { "status", "now" })]
+    [InlineData("check", new[] { "check", "--verbose" })]
+    [InlineData("serve", new[] { "serve", "extra" })]
+    [InlineData("serve", new[] { "serve", "--urls" })]
+    public async Task EveryUsageErrorEndsWithTheVerbsHelpHint(string verb, string[] args)
+    {
+        using var folder = new TempFolder();
+
+        var (exited, code, output) = await RunAsync(folder.Path, args, until: null);
+
+        Assert.True(exited, output);
+        Assert.Equal(ExitCodes.InvalidConfig, code);
+        var lines = output.Trim().Split('\n');
+        Assert.InRange(lines.Length, 1, 2);
+        Assert.EndsWith($" See 'respaldo {verb} --help'.", lines[^1]);
+        StartupFailureTests.AssertPlain(output);
+    }
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
