@@ -106,6 +106,21 @@ public sealed class CommandLineFindingsTests
         StartupFailureTests.AssertPlain(output);
     }
 
+    [Fact]
+    public async Task RestoreIntoAFolderThatCannotBeCreatedNamesIntoTheFolderAndTheReason()
+    {
+        using var folder = new TempFolder();
+        var into = "/proc/respaldo-" + Guid.NewGuid().ToString("N")[..8];
+
+        var (exited, code, output) = await RunAsync(folder.Path, ["restore", "--into", into, $"--Backup:Destination={folder.Path}"], until: null);
+
+        Assert.True(exited, output);
+        Assert.Equal(ExitCodes.InvalidConfig, code);
+        Assert.Equal($"--into: {into} cannot be created: /proc takes no new files or folders (a virtual file system such as /proc); "
+            + "give --into another folder. See 'respaldo restore --help'.", output.Trim());
+        Assert.False(Directory.Exists(into));
+    }
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
