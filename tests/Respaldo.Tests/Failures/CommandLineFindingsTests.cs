@@ -121,6 +121,33 @@ public sealed class CommandLineFindingsTests
         Assert.False(Directory.Exists(into));
     }
 
+    // 5: help without System.CommandLine's boilerplate and with balanced brackets.
+    [Theory]
+    [InlineData("")]
+    [InlineData("serve")]
+    [InlineData("backup")]
+    [InlineData("restore")]
+    [InlineData("status")]
+    [InlineData("check")]
+    public async Task EachVerbsHelpReadsCleanly(string verb)
+    {
+        using var folder = new TempFolder();
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path, verb.Length == 0 ? ["--help"] : [verb, "--help"]);
+
+        Assert.Equal(0, code);
+        Assert.Empty(stderr);
+        Assert.StartsWith($"Usage:\n  respaldo {(verb.Length == 0 ? "[command]" : verb)} ", stdout);
+        foreach (var boilerplate in new[] { "Additional Arguments", "additional arguments", "Arguments passed to the application", "Show help and usage information", "[--]" })
+        {
+            Assert.DoesNotContain(boilerplate, stdout);
+        }
+        foreach (var (open, close) in new[] { ('[', ']'), ('<', '>'), ('(', ')') })
+        {
+            Assert.True(stdout.Count(c => c == open) == stdout.Count(c => c == close), $"unbalanced {open}{close}:\n{stdout}");
+        }
+    }
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
