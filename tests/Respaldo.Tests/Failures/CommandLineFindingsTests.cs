@@ -148,6 +148,20 @@ public sealed class CommandLineFindingsTests
         }
     }
 
+    // 6: a range bound of long.MaxValue printed as 9.22E+18.
+    [Fact]
+    public async Task ARangeErrorPrintsItsBoundsAsPlainIntegers()
+    {
+        using var folder = new TempFolder();
+
+        var (code, _, stderr) = await RespaldoCli.RunAsync(folder.Path, ["status", "--Storage:MaxBytes=-1", "--Backup:Concurrency=0"]);
+
+        Assert.Equal(ExitCodes.InvalidConfig, code);
+        Assert.Contains("Storage:MaxBytes: '-1' must be 0 or more.", stderr);
+        Assert.Contains("Backup:Concurrency: '0' must be between 1 and 512.", stderr);
+        Assert.DoesNotContain("E+", stderr);
+    }
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
