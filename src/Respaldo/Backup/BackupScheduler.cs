@@ -55,6 +55,13 @@ internal sealed class BackupScheduler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // For `respaldo status` from a shell, whose own settings may differ from the service's (BackupState.Update
+        // never throws: a state that cannot be written is only logged).
+        var o = options.Value;
+        state.Update(s => s with
+        {
+            Service = new ServiceSchedule(o.ScheduleEnabled ? o.Schedule : BackupOptions.ScheduleOff, schedule.Zone.Id, Environment.ProcessId, time.GetUtcNow()),
+        });
         if (schedule.Expression is null)
         {
             logger.ScheduleOff();

@@ -162,6 +162,64 @@ public sealed class CommandLineFindingsTests
         Assert.DoesNotContain("E+", stderr);
     }
 
+    // 7: status showed the command's own schedule, which need not be the running service's.
+    [Fact]
+    public async Task StatusShowsTheRunningServicesScheduleAndSaysWhenNoServiceRuns()
+    {
+        using var folder = new TempFolder();
+        var spool = $"--Storage:Directory={folder.Sub("records")}";
+        var port = FreePort.Next();
+        var info = new ProcessStartInfo(await NativeExecutable.GetAsync(),
+            ["serve", $"--urls=http://127.0.0.1:{port}", spool, "--Backup:Schedule=0 3 * * *", "--Backup:TimeZone=Europe/Madrid", "--Backup:ProbeAtStart=false"])
+        {
+            WorkingDirectory = folder.Path, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var service = Process.Start(info)!;
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilAnsweringAsync(http);
+
+            var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path, ["status", "--json", spool]);
+            var (_, text, _) = await RespaldoCli.RunAsync(folder.Path, ["status", spool]);
+
+            Assert.True(code == 0, stderr);
+            var report = System.Text.Json.JsonDocument.Parse(stdout).RootElement;
+            Assert.Equal("0 3 * * *", report.GetProperty("schedule").GetString());
+            Assert.Equal("Europe/Madrid", report.GetProperty("timeZone").GetString());
+            Assert.Equal("service", report.GetProperty("scheduleSource").GetString());
+            Assert.Equal(3, TimeZoneInfo.ConvertTime(report.GetProperty("nextRun").GetDateTimeOffset(), TimeZoneInfo.FindSystemTimeZoneById("Europe/Madrid")).Hour);
+            Assert.Contains("0 3 * * * (Europe/Madrid), the running service's", text);
+        }
+        finally
+        {
+            service.Kill(entireProcessTree: true);
+            await service.WaitForExitAsync(Ct);
+        }
+
+        var (_, after, _) = await RespaldoCli.RunAsync(folder.Path, ["status", "--json", spool]);
+        var stopped = System.Text.Json.JsonDocument.Parse(after).RootElement;
+        Assert.Equal("settings", stopped.GetProperty("scheduleSource").GetString());
+        Assert.False(stopped.GetProperty("serviceRunning").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, stopped.GetProperty("nextRun").ValueKind);
+    }
+
+    private static async Task WaitUntilAnsweringAsync(HttpClient http)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                (await http.GetAsync("/healthz", Ct)).EnsureSuccessStatusCode();
+                return;
+            }
+            catch (HttpRequestException) when (attempt < 300)
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+    }
+
     /// <summary>
     /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
     /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
