@@ -162,6 +162,65 @@ public sealed class CommandLineFindingsTests
         Assert.DoesNotContain("E+", stderr);
     }
 
+    // 8: check speaks in one style: "OK   Thing …" and "FAIL Thing …".
+    [Fact]
+    public async Task EveryCheckLineHasOneStyle()
+    {
+        using var folder = new TempFolder();
+        var spool = folder.Sub("records");
+        Directory.Delete(spool);
+        await File.WriteAllTextAsync(spool, "not a folder", Ct);
+
+        var (_, stdout, _) = await RespaldoCli.RunAsync(folder.Path, ["check", $"--Storage:Directory={spool}", $"--Backup:Destination={folder.Sub("backup")}"]);
+
+        var lines = stdout.Trim().Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("FAIL ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("OK   ", StringComparison.Ordinal));
+        Assert.All(lines, l => Assert.Matches(@"^(OK   |FAIL )[A-Z].*\.$", l));
+    }
+
+    [Fact]
+    public async Task AProbeThatFailsVerificationSaysNothingOfALocalFile()
+    {
+        await using var moto = await MotoServer.StartAsync(Ct);
+        var bucket = S3Setup.NewBucket();
+        await moto.CreateBucketAsync(bucket, Ct);
+        await using var proxy = new FaultProxy(moto.Endpoint) { Rule = r => r.Method == "PUT" ? Fault.CorruptBody : Fault.None };
+        using var folder = new TempFolder();
+
+        var (code, stdout, _) = await RespaldoCli.RunAsync(folder.Path,
+            ["check", $"--Storage:Directory={folder.Sub("records")}", $"--Backup:Destination=s3://{bucket}/records", "--Backup:MaxAttempts=1", "--Backup:PayloadMode=Plain"],
+            new Dictionary<string, string>
+            {
+                ["AWS_ENDPOINT_URL"] = proxy.Endpoint.ToString(), ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test", ["AWS_DEFAULT_REGION"] = "us-east-1",
+            });
+
+        Assert.Equal(ExitCodes.Failed, code);
+        var line = Assert.Single(stdout.Split('\n'), l => l.StartsWith("FAIL Destination", StringComparison.Ordinal));
+        Assert.Contains("writing the probe object records/.respaldo-probe/", line);
+        Assert.DoesNotContain("local file", line);
+    }
+
+    [Fact]
+    public async Task ARestoreConflictNamesTheFileOnce()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+        (await app.PostRecordAsync(new { nombre = "Ana", edad = 30, profesion = "Ingeniera" })).EnsureSuccessStatusCode();
+        await app.StopAsync();
+        var settings = new[] { $"--Storage:Directory={app.SpoolDirectory}", $"--Backup:Destination={app.BackupDirectory}" };
+        Assert.Equal(0, (await RespaldoCli.RunAsync(app.Root.Path, ["backup", .. settings])).ExitCode);
+        var name = Path.GetFileName(Assert.Single(Directory.GetFiles(app.BackupDirectory, "*.json", SearchOption.AllDirectories)));
+        var into = app.Root.Sub("restored");
+        var existing = Path.Combine(into, name);
+        await File.WriteAllTextAsync(existing, "{\"other\":true}", Ct);
+
+        var (code, stdout, _) = await RespaldoCli.RunAsync(app.Root.Path, ["restore", "--into", into, .. settings]);
+
+        Assert.Equal(ExitCodes.Failed, code);
+        var line = Assert.Single(stdout.Split('\n'), l => l.Contains("Conflict:", StringComparison.Ordinal));
+        Assert.Equal(1, line.Split(existing).Length - 1);
+    }
+
     // 7: status showed the command's own schedule, which need not be the running service's.
     [Fact]
     public async Task StatusShowsTheRunningServicesScheduleAndSaysWhenNoServiceRuns()
