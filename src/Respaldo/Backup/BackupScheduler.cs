@@ -53,6 +53,19 @@ internal sealed class BackupScheduler(
         }
     }
 
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // For `respaldo status` from a shell, whose own settings may differ from the service's. Written here, before
+        // the host has started, not in ExecuteAsync, which .NET 10 runs on the thread pool: there the write would race
+        // the first requests. (BackupState.Update never throws: a state that cannot be written is only logged.)
+        var o = options.Value;
+        state.Update(s => s with
+        {
+            Service = new ServiceSchedule(o.ScheduleEnabled ? o.Schedule : BackupOptions.ScheduleOff, schedule.Zone.Id, Environment.ProcessId, time.GetUtcNow()),
+        });
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (schedule.Expression is null)

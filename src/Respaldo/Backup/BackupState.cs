@@ -71,6 +71,12 @@ internal sealed record StateFile
 
     public const int MaxRecentRuns = 20;
 
+    /// <summary>
+    /// The schedule the service last started with, so that <c>respaldo status</c>, which reads its own settings,
+    /// can show the one the running service really uses (it may have been started with other settings).
+    /// </summary>
+    public ServiceSchedule? Service { get; init; }
+
     /// <summary>Records a finished run as the last one and appends it to the bounded list of recent runs.</summary>
     public StateFile WithRun(RunSummary run) => this with
     {
@@ -79,6 +85,9 @@ internal sealed record StateFile
         RecentRuns = [.. (RecentRuns.Count == 0 && LastRun is { } last ? [last] : RecentRuns).Append(run).TakeLast(MaxRecentRuns)],
     };
 }
+
+/// <summary>A service's schedule (cron text or <c>off</c>) and time zone, and the process that runs it.</summary>
+internal sealed record ServiceSchedule(string Schedule, string TimeZone, int ProcessId, DateTimeOffset StartedAt);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StateFile))]

@@ -54,6 +54,18 @@ internal sealed record StatusReport(
     /// <summary>Things a person should act on, shown as banners on the status page (e.g. exposed without keys).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// Only from the <c>status</c> command: <c>service</c> when the schedule and next run are the running service's
+    /// (recorded in state.json), <c>settings</c> when they come from the command's own settings. Absent over HTTP,
+    /// where the service answers with its own.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ScheduleSource { get; init; }
+
+    /// <summary>Only from the <c>status</c> command: whether a service holds this spool folder now.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? ServiceRunning { get; init; }
+
     /// <summary>The destination probe's last result (at start-up of <c>serve</c>); null before it finished or when off.</summary>
     public ProbeResult? DestinationCheck { get; init; }
 }

@@ -37,7 +37,7 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
             }
             if (!stored.AsSpan().SequenceEqual(sha256))
             {
-                throw new BackupException(ErrorKind.Verification, $"Verification of {path} failed: the bytes read back differ; the local file is kept.");
+                throw new BackupException(ErrorKind.Verification, $"Verification of {path} failed: the bytes read back differ.");
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -72,7 +72,8 @@ internal sealed class RestoreRunner(IBackupDestination destination, BackupLayout
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        tally.Fail(Path.Combine(request.Into, RecordId.FileName(id)),
+                        // Named by the record, as with --id: the message names the file, so a path here would say it twice.
+                        tally.Fail(id.ToString(),
                             e as BackupException ?? new BackupException(ErrorKind.LocalIo, $"Writing {RecordId.FileName(id)} failed: {e.Message}", e));
                     }
                     progress?.Report(new RunProgress(tally.Files, tally.Restored, tally.Failed, tally.Skipped, tally.Bytes));

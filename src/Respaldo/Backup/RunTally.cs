@@ -55,7 +55,9 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
         Interlocked.Add(ref _failed, list.Count);
         Count(error.Kind.ToString(), list.Count);
         metrics.FilesFailed(error.Kind, list.Count);
-        inSummary = Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}");
+        inSummary = Keep((list.Count == 1 ? $"{list[0]}: " : list.Count > 1 ? $"{list.Count} records from {list[0]}: " : "") + $"{error.Kind}: {error.Message}"
+            // Said here, not by the destination: its verification also serves the probe, which has no local file.
+            + (error.Kind == ErrorKind.Verification ? list.Count > 1 ? " The local files are kept." : " The local file is kept." : ""));
         Report();
         return upload ? Interlocked.Increment(ref _consecutiveFailures) : Volatile.Read(ref _consecutiveFailures);
     }

@@ -25,8 +25,10 @@ internal sealed partial class S3Destination
         }
     }
 
+    // No "the local file is kept" here: the probe verifies through the same upload and has no local file; the run's
+    // summary says it where a file is kept (RunTally).
     private static BackupException Mismatch(string key, string why, bool permanent = false) =>
-        new(ErrorKind.Verification, $"Verification of {key} failed: {why}; the local file is kept.") { Permanent = permanent };
+        new(ErrorKind.Verification, $"Verification of {key} failed: {why}.") { Permanent = permanent };
 
     /// <summary>
     /// A store that answered success but holds another number of bytes did not keep the body it was sent: damage in
@@ -34,7 +36,7 @@ internal sealed partial class S3Destination
     /// do this to every upload, so a retry would only repeat it.
     /// </summary>
     private static BackupException LengthMismatch(string key, long stored, long sent, string? first = null) =>
-        new(ErrorKind.Verification, (first is null ? $"Verification of {key} failed: " : first.Replace("; the local file is kept.", "; ", StringComparison.Ordinal))
-            + $"the store holds {stored} bytes where {sent} were sent, so it keeps something other than the body, and would on every attempt; the local file is kept.")
+        new(ErrorKind.Verification, (first is null ? $"Verification of {key} failed: " : first.TrimEnd('.') + "; ")
+            + $"the store holds {stored} bytes where {sent} were sent, so it keeps something other than the body, and would on every attempt.")
         { Permanent = true };
 }

@@ -33,7 +33,7 @@ internal static class CheckCommand
                 await Console.Error.WriteLineAsync(invalid);
                 return ExitCodes.InvalidConfig;
             }
-            Console.WriteLine("ok   settings are valid");
+            Console.WriteLine("OK   Settings are valid.");
             var problems = 0;
             var spool = host.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath;
             if (SpoolAccess.Problem(spool, create: false) is { } spoolProblem)
@@ -43,8 +43,8 @@ internal static class CheckCommand
             }
             else
             {
-                Console.WriteLine($"ok   spool folder {spool} is writable by user {Environment.UserName}"
-                    + (Directory.Exists(spool) ? "" : " (it does not exist yet; serve creates it)"));
+                Console.WriteLine($"OK   Storage:Directory: the spool folder {spool} is writable by user {Environment.UserName}"
+                    + (Directory.Exists(spool) ? "." : " (it does not exist yet; serve creates it)."));
             }
             var probe = host.Services.GetRequiredService<DestinationProbe>();
             var found = await probe.RunAsync(token);
@@ -55,11 +55,11 @@ internal static class CheckCommand
             }
             if (!found.Problems.Any(p => p.StartsWith("Destination", StringComparison.Ordinal)))
             {
-                Console.WriteLine($"ok   destination {found.Destination} took and verified the probe object {found.ProbeKey}");
+                Console.WriteLine($"OK   Destination {found.Destination} took and verified the probe object {found.ProbeKey}.");
             }
             if (found.ClockSkewSeconds is { } skew && Math.Abs(skew) <= DestinationProbe.MaxClockSkew.TotalSeconds)
             {
-                Console.WriteLine($"ok   clock within {Math.Abs(skew):0.#} s of the store's");
+                Console.WriteLine($"OK   Clock: within {Math.Abs(skew):0.#} s of the store's.");
             }
             return problems == 0 ? ExitCodes.Success : ExitCodes.Failed;
         }, ct));

@@ -19,11 +19,10 @@ internal static class CommandHost
     public static async Task<int> RunAsync(ParseResult result, Func<IHost, CancellationToken, Task<int>> body, CancellationToken ct,
         Action<IServiceCollection>? configureServices = null)
     {
-        var unknown = result.UnmatchedTokens.Where(t => t.StartsWith('-') && !IsConfigurationToken(t)).ToList();
-        if (unknown.Count > 0)
+        // Program.cs rejects these before any verb runs; a verb invoked on its own (as tests do) is held to the same.
+        if (Usage.Problem(result) is { } problem)
         {
-            await Console.Error.WriteLineAsync($"Unknown option {string.Join(", ", unknown)}. See 'respaldo {result.CommandResult.Command.Name} --help'.");
-            return ExitCodes.InvalidConfig;
+            return Usage.Fail(result, problem.Message);
         }
         try
         {
@@ -45,10 +44,4 @@ internal static class CommandHost
             return ExitCodes.Failed;
         }
     }
-
-    /// <summary><c>--Section:Key=value</c>, <c>--Section:Key value</c> or <c>--urls</c>: ASP.NET Core configuration.</summary>
-    private static bool IsConfigurationToken(string token) =>
-        token.Contains(':') && token.StartsWith("--", StringComparison.Ordinal) && !token.StartsWith("--:", StringComparison.Ordinal)
-        || token.StartsWith("--urls", StringComparison.OrdinalIgnoreCase)
-        || token.StartsWith("--environment", StringComparison.OrdinalIgnoreCase);
 }

@@ -125,7 +125,7 @@ internal static class ConsoleProgress
         Row(table, "Pending", $"{Counted.Of(p.Files, "file")}, {ProgressColumns.Bytes(p.Bytes)}");
         Row(table, "Oldest", p.OldestReceivedAt is { } o ? $"received {o:u} ({ProgressColumns.Duration(TimeSpan.FromSeconds(p.OldestAgeSeconds ?? 0))} ago)" : "none");
         Row(table, "Destination", $"{report.Destination} ({report.Layout} layout)");
-        Row(table, "Schedule", $"{report.Schedule} ({report.TimeZone})");
+        Row(table, "Schedule", $"{report.Schedule} ({report.TimeZone}){ServiceSchedules.Origin(report)}");
         Row(table, "Next run", report.NextRun is { } n ? $"{n:u} (in {ProgressColumns.Duration(n - report.Now)})" : "not scheduled");
         Row(table, "Last run", report.LastRun?.ToText() ?? "none yet");
         foreach (var error in report.LastRun?.FirstErrors ?? [])

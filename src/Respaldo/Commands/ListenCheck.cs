@@ -10,7 +10,7 @@ namespace Respaldo.Commands;
 /// machine does not have) are stack traces. A port below 1024 without the capability is still left to Kestrel, whose
 /// failure StartupErrors describes.
 /// </summary>
-internal static class ListenCheck
+internal static partial class ListenCheck
 {
     private const string Example = "http://127.0.0.1:8000";
 
@@ -40,6 +40,26 @@ internal static class ListenCheck
         }
         return null;
     }
+
+    /// <summary>
+    /// Says, once per address, when a host name makes Kestrel listen on every interface: it binds only IP addresses
+    /// and <c>localhost</c>, and takes any other name as "all of them" without a word, so <c>http://myhost:8000</c>
+    /// is reachable from every network the machine is on (Security/Exposure.cs counts that as beyond loopback).
+    /// </summary>
+    public static void TellHostNames(string? urls, ILogger logger)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!url.Contains("://unix:", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(Wildcards(url), UriKind.Absolute, out var uri)
+                && uri.HostNameType == UriHostNameType.Dns && !uri.IsLoopback)
+            {
+                logger.HostNameListensEverywhere(url, uri.Host, uri.Port);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "--urls (Urls) '{Url}' names the host {Host}, which is not an address, so the service listens on all interfaces (port {Port}), not only on {Host}'s; to listen on one interface give its IP address, e.g. http://127.0.0.1:{Port}")]
+    private static partial void HostNameListensEverywhere(this ILogger logger, string url, string host, int port);
 
     /// <summary>What is wrong with the form of one address, ending with what to write; null when Kestrel can use it.</summary>
     private static string? Form(string url, IConfiguration configuration)

@@ -31,23 +31,20 @@ internal static class RestoreCommand
             {
                 if (!RecordId.TryParse(text, out var parsed))
                 {
-                    Console.Error.WriteLine($"--id: '{text}' is not a record id (a UUIDv7 as returned by POST /store_data/).");
-                    return Task.FromResult(ExitCodes.InvalidConfig);
+                    return Task.FromResult(Usage.Fail(result, $"--id: '{text}' is not a record id (a UUIDv7 as returned by POST /store_data/)."));
                 }
                 recordId = parsed;
             }
             if (result.GetValue(from) is { } f && result.GetValue(to) is { } t && t < f)
             {
-                Console.Error.WriteLine($"--to ({t:yyyy-MM-dd}) is before --from ({f:yyyy-MM-dd}); give the earlier day first.");
-                return Task.FromResult(ExitCodes.InvalidConfig);
+                return Task.FromResult(Usage.Fail(result, $"--to ({t:yyyy-MM-dd}) is before --from ({f:yyyy-MM-dd}); give the earlier day first."));
             }
             var folder = result.GetValue(into)!.FullName;
             // Before the host and before anything is downloaded: a folder this user cannot make or write is a usage
             // mistake, told in one sentence, not a run that "fails 1 of 0 files".
             if (RestoreFolder.Problem(folder) is { } problem)
             {
-                Console.Error.WriteLine(problem);
-                return Task.FromResult(ExitCodes.InvalidConfig);
+                return Task.FromResult(Usage.Fail(result, problem));
             }
             return CommandHost.RunAsync(result, async (host, token) =>
             {

@@ -33,6 +33,17 @@ internal static class RestoreFolder
             File.Delete(probe);
             return null;
         }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // ENOENT for a new file in a folder that exists: a virtual file system (/proc, /sys) that takes no new
+            // files. .NET's message ("Could not find file '…/.respaldo-probe-….tmp'") names our probe, not the cause.
+            return $"--into: {Target(existing, folder)}: {existing} takes no new files or folders (a virtual file system such as /proc); give --into another folder.";
+        }
+        catch (UnauthorizedAccessException) when (user == "root")
+        {
+            // Root is refused only by the file system itself, so "give it write access" would be no advice.
+            return $"--into: {Target(existing, folder)}: even root may not write {existing} (a read-only or virtual file system); give --into another folder.";
+        }
         catch (UnauthorizedAccessException)
         {
             return $"--into: user {user} may not write {(existing == folder ? folder : $"{existing}, so cannot create {folder}")}; give --into a folder that user can write, or give it write access (e.g. chown {user} {existing}).";
@@ -44,4 +55,7 @@ internal static class RestoreFolder
             return $"--into: user {user} cannot write {existing} ({reason}); give --into another folder.";
         }
     }
+
+    private static string Target(string existing, string folder) =>
+        existing == folder ? $"{folder} cannot be written" : $"{folder} cannot be created";
 }

@@ -34,6 +34,7 @@ internal static class ServeCommand
             {
                 throw new StartupException(listen.Message, listen.ExitCode);
             }
+            ListenCheck.TellHostNames(app.Configuration[WebHostDefaults.ServerUrlsKey], app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenCheck)));
             // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
             // from deep inside the writer's constructor.
             if (SpoolAccess.Problem(app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath, create: true) is { } problem)

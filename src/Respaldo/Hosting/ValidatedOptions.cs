@@ -48,11 +48,13 @@ internal static class ValidatedOptions
                     continue;
                 }
                 var context = new ValidationContext(options, property.Name, serviceProvider: null, items: null) { MemberName = property.Name };
-                var results = new List<ValidationResult>();
                 var value = property.GetValue(options);
-                if (!Validator.TryValidateValue(value, context, results, attributes))
+                foreach (var attribute in attributes)
                 {
-                    failures.AddRange(results.Select(r => Describe(property.Name, value, r)));
+                    if (attribute.GetValidationResult(value, context) is { } result)
+                    {
+                        failures.Add(attribute is RangeAttribute range ? $"{section}:{property.Name}: '{Text(value)}' {Rule(range)}" : Describe(property.Name, value, result));
+                    }
                 }
             }
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
@@ -68,13 +70,26 @@ internal static class ValidatedOptions
                 return $"{section}:{member}: a value is required.";
             }
             var rule = message.StartsWith(fieldPrefix, StringComparison.Ordinal) ? message[fieldPrefix.Length..] : message;
-            var text = value switch
-            {
-                null => "",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                var v => v.ToString(),
-            };
-            return $"{section}:{member}: '{text}' {rule}";
+            return $"{section}:{member}: '{Text(value)}' {rule}";
+        }
+
+        private static string? Text(object? value) => value switch
+        {
+            null => "",
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            var v => v.ToString(),
+        };
+
+        /// <summary>
+        /// A range in plain integers: RangeAttribute's own message prints its bounds as doubles, so a bound of
+        /// long.MaxValue reads "9.223372036854776E+18"; a bound that large means "no upper limit", and is left out.
+        /// </summary>
+        private static string Rule(RangeAttribute range)
+        {
+            static string Plain(object bound) => bound is IFormattable f ? f.ToString(Convert.ToDouble(bound, CultureInfo.InvariantCulture) % 1 == 0 ? "0" : null, CultureInfo.InvariantCulture) : $"{bound}";
+            return Convert.ToDouble(range.Maximum, CultureInfo.InvariantCulture) >= long.MaxValue
+                ? $"must be {Plain(range.Minimum)} or more."
+                : $"must be between {Plain(range.Minimum)} and {Plain(range.Maximum)}.";
         }
     }
 }

@@ -39,10 +39,10 @@ public sealed class CheckCommandTests
             ["check", $"--Storage:Directory={spool}", $"--Backup:Destination=s3://{bucket}/records"], Aws(moto.Endpoint));
 
         Assert.True(code == ExitCodes.Success, stdout + stderr);
-        Assert.Contains("ok   settings are valid", stdout);
-        Assert.Contains($"ok   spool folder {spool} is writable by user", stdout);
-        Assert.Contains($"ok   destination s3://{bucket}/records at {moto.Endpoint}", stdout);
-        Assert.Matches(@"ok   clock within [\d.]+ s of the store's", stdout);
+        Assert.Contains("OK   Settings are valid.", stdout);
+        Assert.Contains($"OK   Storage:Directory: the spool folder {spool} is writable by user", stdout);
+        Assert.Contains($"OK   Destination s3://{bucket}/records at {moto.Endpoint}", stdout);
+        Assert.Matches(@"OK   Clock: within [\d.]+ s of the store's\.", stdout);
         var key = Assert.Single(await AwsCli.ListKeysAsync(moto, bucket, null, Ct));
         Assert.StartsWith("records/.respaldo-probe/", key);
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "not")), "check created the spool folder");
@@ -115,7 +115,7 @@ public sealed class CheckCommandTests
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains($"FAIL Storage:Directory: {spool} is a file, not a folder", stdout);
-        Assert.Contains("ok   destination directory", stdout);
+        Assert.Contains("OK   Destination directory", stdout);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class CheckCommandTests
 
         Assert.Equal(ExitCodes.InvalidConfig, code);
         Assert.Contains("Backup:Schedule: 'sometimes' is not a cron expression", stderr);
-        Assert.DoesNotContain("ok ", stdout);
+        Assert.DoesNotContain("OK ", stdout);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class CommandOutputTests
             ["restore", "--into", into, $"--Backup:Destination={folder.Sub("backup")}"]);
 
         Assert.Equal(ExitCodes.InvalidConfig, code);
-        Assert.Equal($"--into: {into} cannot be created because {file} is a file, not a folder; give --into another folder.", stderr.Trim());
+        Assert.Equal($"--into: {into} cannot be created because {file} is a file, not a folder; give --into another folder. See 'respaldo restore --help'.", stderr.Trim());
         Assert.Empty(stdout);
         StartupFailureTests.AssertPlain(stdout + stderr);
     }
@@ -84,7 +84,7 @@ public sealed class CommandOutputTests
             wrapper: ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]);
 
         Assert.Equal(ExitCodes.InvalidConfig, code);
-        Assert.Equal($"--into: user nobody may not write {locked}, so cannot create {into}; give --into a folder that user can write, or give it write access (e.g. chown nobody {locked}).", stderr.Trim());
+        Assert.Equal($"--into: user nobody may not write {locked}, so cannot create {into}; give --into a folder that user can write, or give it write access (e.g. chown nobody {locked}). See 'respaldo restore --help'.", stderr.Trim());
         Assert.Empty(stdout);
         Assert.False(Directory.Exists(into));
     }

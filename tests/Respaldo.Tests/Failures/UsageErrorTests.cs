@@ -26,9 +26,9 @@ public sealed class UsageErrorTests
     [InlineData(new[] { "restore", "--into", "out", "--to", "yesterday" }, "--to: 'yesterday' is not a date; write it as yyyy-mm-dd")]
     [InlineData(new[] { "restore", "--into", "out", "--from", "2026-11-02", "--to", "2026-11-01" }, "--to (2026-11-01) is before --from (2026-11-02)")]
     [InlineData(new[] { "restore", "--into", "out", "--id", "42" }, "--id: '42' is not a record id")]
-    [InlineData(new[] { "backup", "--dryrun" }, "Unknown option --dryrun.")]
+    [InlineData(new[] { "backup", "--dryrun" }, "Unknown option '--dryrun'. Did you mean '--dry-run'?")]
     [InlineData(new[] { "status", "now" }, "Unexpected argument 'now'.")]
-    [InlineData(new[] { "check", "--verbose" }, "Unknown option --verbose.")]
+    [InlineData(new[] { "check", "--verbose" }, "Unknown option '--verbose'.")]
     [InlineData(new[] { "serve", "extra" }, "Unexpected argument 'extra'.")]
     public async Task AUsageErrorExitsTwoWithAShortMessage(string[] args, string message)
     {
