@@ -11,7 +11,8 @@ internal static class BackupRegistration
     /// <summary>The destination, the run, restore and status; shared by every command.</summary>
     public static IHostApplicationBuilder AddBackup(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section, static (section, o) => section.Bind(o));
+        builder.Services.AddValidatedOptions<BackupOptions>(BackupOptions.Section, static (section, o) => section.Bind(o))
+            .RejectUnknownKeys(BackupOptions.Section);
         builder.Services.AddSingleton<IValidateOptions<BackupOptions>, BackupOptionsValidator>();
         builder.Services.AddSingleton<BackupState>();
         builder.Services.AddSingleton<BackupSchedule>();

@@ -35,6 +35,9 @@ internal static class ServeCommand
                 throw new StartupException(listen.Message, listen.ExitCode);
             }
             ListenCheck.TellHostNames(app.Configuration[WebHostDefaults.ServerUrlsKey], app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ListenCheck)));
+            // Every setting before the spool folder is created: a service refused for a bad (or misspelt) setting
+            // leaves nothing behind, as `check` does. The host would run the same validation at start, too late.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
             // Before anything starts: a folder the service's user cannot write is one sentence, not a stack trace
             // from deep inside the writer's constructor.
             if (SpoolAccess.Problem(app.Services.GetRequiredService<IOptions<SpoolOptions>>().Value.FullPath, create: true) is { } problem)

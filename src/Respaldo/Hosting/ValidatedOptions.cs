@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using Microsoft.Extensions.Options;
+using Respaldo.Commands;
 
 namespace Respaldo.Hosting;
 
@@ -28,6 +29,40 @@ internal static class ValidatedOptions
         return services.AddOptions<T>()
             .Configure<IConfiguration>((options, configuration) => bind(configuration.GetSection(section), options))
             .ValidateOnStart();
+    }
+
+    /// <summary>
+    /// Refuses a key in the section that no property of <typeparamref name="T"/> reads, such as a misspelt
+    /// <c>--Storage:Directroy=/srv/spool</c>: the binder ignores it, so the service would quietly run on the default
+    /// spool folder (or destination, or schedule) instead of the one the operator meant. Only for sections the options
+    /// type owns whole; <paramref name="ownedElsewhere"/> names child sections bound by other options types.
+    /// </summary>
+    public static OptionsBuilder<T> RejectUnknownKeys<[DynamicallyAccessedMembers(Members)] T>(
+        this OptionsBuilder<T> builder, string section, params string[] ownedElsewhere) where T : class
+    {
+        builder.Services.AddSingleton<IValidateOptions<T>>(sp => new UnknownKeyValidator<T>(sp.GetRequiredService<IConfiguration>(), section, ownedElsewhere));
+        return builder;
+    }
+
+    private sealed class UnknownKeyValidator<[DynamicallyAccessedMembers(Members)] T>(IConfiguration configuration, string section, string[] ownedElsewhere)
+        : IValidateOptions<T> where T : class
+    {
+        public ValidateOptionsResult Validate(string? name, T options)
+        {
+            var known = typeof(T).GetProperties().Where(p => p.CanWrite || p.PropertyType.IsArray).Select(p => p.Name).Concat(ownedElsewhere).ToArray();
+            var failures = new List<string>();
+            foreach (var child in configuration.GetSection(section).GetChildren())
+            {
+                if (known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+                var closest = known.MinBy(k => Levenshtein.Distance(k, child.Key));
+                var hint = closest is not null && Levenshtein.Distance(closest, child.Key) <= 3 ? $" Did you mean {section}:{closest}?" : "";
+                failures.Add($"{section}:{child.Key}: there is no such setting, so its value would be ignored.{hint} The settings are listed in the README's Configuration table.");
+            }
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
     }
 
     /// <summary>

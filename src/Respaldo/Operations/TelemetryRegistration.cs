@@ -34,6 +34,7 @@ internal static class TelemetryRegistration
     {
         builder.AddLogFormat();
         builder.Services.AddValidatedOptions<TelemetryOptions>(TelemetryOptions.Section, static (section, o) => section.Bind(o))
+            .RejectUnknownKeys(TelemetryOptions.Section)
             .Validate(o => TelemetryOptions.IsValidEndpoint(o.OtlpEndpoint),
                 "Telemetry:OtlpEndpoint: not an absolute http(s) URL (e.g. http://collector:4317).");
         builder.Services.AddSingleton<RespaldoMetrics>();

@@ -12,9 +12,11 @@ internal static class SecurityRegistration
     /// </summary>
     public static IHostApplicationBuilder AddSecurity(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section, static (section, o) => section.Bind(o));
+        builder.Services.AddValidatedOptions<SecurityOptions>(SecurityOptions.Section, static (section, o) => section.Bind(o))
+            .RejectUnknownKeys(SecurityOptions.Section, ownedElsewhere: "RateLimit");
         builder.Services.AddSingleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidation>();
-        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section, static (section, o) => section.Bind(o));
+        builder.Services.AddValidatedOptions<RateLimitOptions>(RateLimitOptions.Section, static (section, o) => section.Bind(o))
+            .RejectUnknownKeys(RateLimitOptions.Section);
         builder.Services.AddSingleton<ApiKeys>();
         builder.Services.AddTrustedProxies();
         builder.Services.AddSingleton<Exposure>();

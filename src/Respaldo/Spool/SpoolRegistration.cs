@@ -7,7 +7,8 @@ internal static class SpoolRegistration
     /// <summary>The spool folder, its writer (started on first use) and its backlog figures; shared by every command.</summary>
     public static IHostApplicationBuilder AddSpool(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section, static (section, o) => section.Bind(o));
+        builder.Services.AddValidatedOptions<SpoolOptions>(SpoolOptions.Section, static (section, o) => section.Bind(o))
+            .RejectUnknownKeys(SpoolOptions.Section);
         builder.Services.AddSingleton<SpoolIndex>();
         builder.Services.AddSingleton<SpoolWriter>();
         // Lazy, so that verbs that never write (status) neither create the folder nor start the writer's threads.
