@@ -38,13 +38,33 @@ internal sealed class BackupOptionsValidator : IValidateOptions<BackupOptions>
         {
             failures.Add($"Backup:TimeZone: '{o.TimeZone}' is not a known IANA time zone; e.g. 'Europe/Madrid' or 'UTC'.");
         }
-        if (!string.IsNullOrEmpty(o.ServiceUrl)
-            && !(Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+        if (!string.IsNullOrEmpty(o.ServiceUrl))
         {
-            failures.Add($"Backup:ServiceUrl: '{o.ServiceUrl}' is not an http or https URL; e.g. 'http://127.0.0.1:9000'.");
+            if (!IsHttpUrl(o.ServiceUrl))
+            {
+                failures.Add($"Backup:ServiceUrl: '{o.ServiceUrl}' is not an http or https URL; e.g. 'http://127.0.0.1:9000'.");
+            }
+        }
+        else if (S3Location.TryParse(o.Destination, out _, out _))
+        {
+            // The endpoint the AWS CLI would use (S3Location.ResolveEndpoint): without a scheme it stopped every verb
+            // with .NET's "Invalid URI" text, and serve with a stack trace.
+            foreach (var variable in new[] { "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL" })
+            {
+                if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+                {
+                    if (!IsHttpUrl(value))
+                    {
+                        failures.Add($"{variable}: '{value}' is not an http or https URL; e.g. 'http://127.0.0.1:9000' (or set Backup:ServiceUrl, which comes first).");
+                    }
+                    break; // the first one set is the one used
+                }
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsHttpUrl(string text) => Uri.TryCreate(text, UriKind.Absolute, out var url) && url.Scheme is "http" or "https";
 
     /// <summary>
     /// A <c>scheme:</c> prefix (<c>s3:/bucket</c>, <c>https://s3.amazonaws.com/bucket</c>, <c>S3:bucket</c>): a path

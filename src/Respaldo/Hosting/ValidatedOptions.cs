@@ -49,10 +49,19 @@ internal static class ValidatedOptions
     {
         public ValidateOptionsResult Validate(string? name, T options)
         {
-            var known = typeof(T).GetProperties().Where(p => p.CanWrite || p.PropertyType.IsArray).Select(p => p.Name).Concat(ownedElsewhere).ToArray();
+            var properties = typeof(T).GetProperties().Where(p => p.CanWrite || p.PropertyType.IsArray).ToArray();
+            var known = properties.Select(p => p.Name).Concat(ownedElsewhere).ToArray();
+            var lists = properties.Where(p => p.PropertyType.IsArray).Select(p => p.Name).ToArray();
             var failures = new List<string>();
             foreach (var child in configuration.GetSection(section).GetChildren())
             {
+                if (lists.Contains(child.Key, StringComparer.OrdinalIgnoreCase) && child.Value is not null)
+                {
+                    // Security__ApiKeys=k (without __0) binds nothing: a service the operator believes keyed runs open.
+                    failures.Add($"{section}:{child.Key}: a list, so a single value given as {section}:{child.Key} would be ignored; "
+                        + $"number the entries: {section}:{child.Key}:0 (environment: {section.Replace(":", "__")}__{child.Key}__0), {section}:{child.Key}:1, ...");
+                    continue;
+                }
                 if (known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
                 {
                     continue;

@@ -46,6 +46,42 @@ public sealed class ConfigurationKeyTests
         }
     }
 
+    /// <summary>Security__ApiKeys=k (without __0) bound nothing: the service ran open, and check said all was well.</summary>
+    [Theory]
+    [InlineData("Security__ApiKeys", "Security:ApiKeys")]
+    [InlineData("Security__TrustedProxies", "Security:TrustedProxies")]
+    public async Task AListGivenAsASingleValueIsRefusedWithTheNumberedForm(string variable, string key)
+    {
+        using var folder = new TempFolder();
+        const string secret = "0123456789abcdef0123456789abcdef";
+
+        var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path, ["check", $"--Storage:Directory={folder.Sub("records")}"],
+            new Dictionary<string, string> { [variable] = secret });
+
+        Assert.Equal(ExitCodes.InvalidConfig, code);
+        Assert.Contains($"{key}: a list, so a single value given as {key} would be ignored; number the entries: {key}:0 (environment: {variable}__0)", stdout + stderr);
+        Assert.DoesNotContain(secret, stdout + stderr);
+    }
+
+    [Theory]
+    [InlineData("AWS_ENDPOINT_URL")]
+    [InlineData("AWS_ENDPOINT_URL_S3")]
+    public async Task AnEndpointVariableWithoutSchemeIsOneSentenceForEveryVerb(string variable)
+    {
+        using var folder = new TempFolder();
+        var env = new Dictionary<string, string> { [variable] = "127.0.0.1:5123" };
+
+        foreach (var args in new[] { new[] { "serve", "--urls=http://127.0.0.1:0" }, ["check"], ["backup"] })
+        {
+            var (code, stdout, stderr) = await RespaldoCli.RunAsync(folder.Path,
+                [.. args, "--Backup:Destination=s3://bucket/records", $"--Storage:Directory={folder.Sub("records")}"], env);
+
+            Assert.True(code == ExitCodes.InvalidConfig, $"{args[0]} exited {code}: {stdout}{stderr}");
+            Assert.Contains($"{variable}: '127.0.0.1:5123' is not an http or https URL; e.g. 'http://127.0.0.1:9000'", stderr);
+            StartupFailureTests.AssertPlain(stdout + stderr);
+        }
+    }
+
     [Fact]
     public async Task SettingsOfEveryCheckedSectionStillStartTheService()
     {
