@@ -37,7 +37,15 @@ internal sealed class RecordLayout(IBackupDestination destination, IOptions<Back
     {
     }
 
-    public Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct) => destination.DownloadVerifiedAsync(KeyLayout.KeyFor(destination.Prefix, id), ct);
+    /// <summary>
+    /// The record's object, checked as restore checks it: an object replaced without its SHA-256 metadata (an
+    /// <c>aws s3 cp</c> over it) passes the store's own checks, so its bytes must also be a record with this id.
+    /// </summary>
+    public async Task<byte[]?> TryReadAsync(Guid id, CancellationToken ct)
+    {
+        var key = KeyLayout.KeyFor(destination.Prefix, id);
+        return await destination.DownloadVerifiedAsync(key, ct) is { } body ? Checked(key, id, body) : null;
+    }
 
     public async IAsyncEnumerable<string> ListObjectsAsync(DateOnly? from, DateOnly? to, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -60,10 +68,13 @@ internal sealed class RecordLayout(IBackupDestination destination, IOptions<Back
     {
         var body = await destination.DownloadVerifiedAsync(key, ct)
             ?? throw new BackupException(ErrorKind.NotFound, $"{key} is not in {destination.Description}.");
-        if (!KeyLayout.TryParseKey(key, out var id) || RecordJson.TryParse(body)?.Id != id)
+        if (!KeyLayout.TryParseKey(key, out var id))
         {
             throw new BackupException(ErrorKind.Corrupt, $"{key} is not a complete record with the id its name says.");
         }
-        return [(id, body)];
+        return [(id, Checked(key, id, body))];
     }
+
+    private static byte[] Checked(string key, Guid id, byte[] body) => RecordJson.TryParse(body)?.Id == id ? body
+        : throw new BackupException(ErrorKind.Corrupt, $"{key} is not a complete record with the id its name says.");
 }

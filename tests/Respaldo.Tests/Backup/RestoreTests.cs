@@ -100,6 +100,35 @@ public sealed class RestoreTests
         Assert.Equal(System.Net.HttpStatusCode.BadGateway, readBack.StatusCode);
     }
 
+    /// <summary>
+    /// An object overwritten by hand (aws s3 cp drops the sha256 metadata) passes the store's checks: read-back and
+    /// restore --id served its bytes as the record, while a full restore refused them. Every path now checks the id.
+    /// </summary>
+    [Fact]
+    public async Task AnObjectReplacedWithoutItsChecksumIsRefusedByReadBackAndByRestoreOfItsId()
+    {
+        await using var moto = await MotoServer.StartAsync(Ct);
+        var bucket = S3Setup.NewBucket();
+        await moto.CreateBucketAsync(bucket, Ct);
+        await using var app = await S3Setup.StartAsync(moto, bucket);
+        var posted = JsonDocument.Parse(await (await app.PostRecordAsync(new { nombre = "Ana", edad = 30, profesion = "Médica" })).Content.ReadAsStringAsync(Ct));
+        var id = Guid.Parse(posted.RootElement.GetProperty("id").GetString()!);
+        await app.Services.GetRequiredService<BackupRunner>().RunAsync("test", ct: Ct);
+        var key = (await AwsCli.ListKeysAsync(moto, bucket, ct: Ct)).Single();
+        using var s3 = moto.CreateClient();
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "{\"tampered\":true}" }, Ct);
+        var into = app.Root.Sub("restored");
+
+        var readBack = await app.Client.GetAsync($"/records/{id}", Ct);
+        var summary = await app.Services.GetRequiredService<RestoreRunner>().RunAsync(new RestoreRequest(into, Id: id), ct: Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.BadGateway, readBack.StatusCode);
+        Assert.DoesNotContain("tampered", await readBack.Content.ReadAsStringAsync(Ct));
+        Assert.Equal((0, 1), (summary.Uploaded, summary.Failed));
+        Assert.Equal(1, summary.ErrorsByKind["Corrupt"]);
+        Assert.Empty(Directory.GetFiles(into));
+    }
+
     [Fact]
     public async Task RestoreFromS3VerifiesTheStoredChecksumAndTheRestoreVerbExitsOneOnAMismatch()
     {
