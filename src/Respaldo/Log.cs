@@ -5,8 +5,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "Spool {Directory} ready: removed {TempFiles} leftover temporary files, set aside {Quarantined} incomplete record files")]
     public static partial void SpoolRecovered(this ILogger logger, string directory, int tempFiles, int quarantined);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the spool folder {Directory} is not writable")]
-    public static partial void SpoolNotWritable(this ILogger logger, string directory, Exception exception);
+    /// <summary>No stack trace: a load balancer polls /healthz every few seconds, and the reason is one sentence.</summary>
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check: the spool folder {Directory} is not writable: {Reason}")]
+    public static partial void SpoolNotWritable(this ILogger logger, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rescanning the spool failed")]
     public static partial void SpoolRescanFailed(this ILogger logger, Exception exception);

@@ -64,6 +64,7 @@ internal static class BackupEndpoints
             LastRun = report.LastRun is { } last ? ForClients(last) : null,
             RecentRuns = [.. report.RecentRuns.Select(ForClients)],
             Warnings = exposure.Warning is { } warning ? [warning] : [],
+            DestinationCheck = report.DestinationCheck?.ForClients(),
         });
     }
 

@@ -18,14 +18,19 @@ internal sealed class DestinationHealth(BackupState state)
         get
         {
             var last = Volatile.Read(ref _last);
-            // Only a failure can be overtaken, and only then is the state file read: /healthz stays cheap when all is well.
-            if (last is not { Ok: false } || ProvingRun(last) is not { } run)
+            // Only a failure to write can be overtaken, and only then is the state file read: /healthz stays cheap when
+            // all is well, and once a run has proven the destination (only a clock problem left) it is not read again.
+            if (last is not { Ok: false } || last.Source != ProbeSource || !last.Problems.Any(IsDestinationProblem) || ProvingRun(last) is not { } run)
             {
                 return last;
             }
-            var cleared = new ProbeResult(true, run.FinishedAt, last.Destination, last.ProbeKey, [], last.ClockSkewSeconds)
+            // A run proves that the destination takes writes, not that the clocks agree: a clock 5-15 min off still
+            // uploads, and its warning (and the re-probe that watches it drift) must stay.
+            var remaining = last.Problems.Where(p => !IsDestinationProblem(p)).ToList();
+            var cleared = last with
             {
-                Source = $"backup run {run.RunId}",
+                Ok = remaining.Count == 0, CheckedAt = run.FinishedAt, Problems = remaining, Source = $"backup run {run.RunId}",
+                NextCheckAt = remaining.Count == 0 ? null : last.NextCheckAt, // proven: no further check is planned
             };
             Interlocked.CompareExchange(ref _last, cleared, last);
             return cleared;
@@ -34,11 +39,21 @@ internal sealed class DestinationHealth(BackupState state)
 
     public void Record(ProbeResult result) => Volatile.Write(ref _last, result);
 
+    public const string ProbeSource = "probe";
+
+    /// <summary>The probe's findings about writing to the destination (as opposed to the clock's).</summary>
+    private static bool IsDestinationProblem(string problem) => problem.StartsWith("Destination ", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The latest run to this destination since the probe failed that tried to store something, when it stored at
+    /// least one object: a later run whose every upload failed leaves the failure standing.
+    /// </summary>
     private RunSummary? ProvingRun(ProbeResult failed)
     {
         var saved = state.Read();
-        return saved.RecentRuns.Append(saved.LastRun).LastOrDefault(run =>
-            run is { Objects: > 0 } && run.FinishedAt > failed.CheckedAt && run.Destination == failed.Destination);
+        var latest = saved.RecentRuns.Append(saved.LastRun).LastOrDefault(run =>
+            run is not null && (run.Objects > 0 || run.Failed > 0) && run.FinishedAt > failed.CheckedAt && run.Destination == failed.Destination);
+        return latest is { Objects: > 0 } ? latest : null;
     }
 }
 

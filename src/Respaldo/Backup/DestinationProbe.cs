@@ -74,8 +74,11 @@ internal sealed record ProbeResult(
     bool Ok, DateTimeOffset CheckedAt, string Destination, string ProbeKey, IReadOnlyList<string> Problems, double? ClockSkewSeconds)
 {
     /// <summary>What established this result: <c>probe</c>, or <c>backup run {id}</c> when a run stored an object after a failed probe.</summary>
-    public string Source { get; init; } = "probe";
+    public string Source { get; init; } = DestinationHealth.ProbeSource;
 
     /// <summary>When the service probes again; null once the destination is proven (no further checks are planned).</summary>
     public DateTimeOffset? NextCheckAt { get; init; }
+
+    /// <summary>As anyone who may read <c>/healthz</c> or <c>/status</c> sees it: no absolute server paths (the log has them).</summary>
+    public ProbeResult ForClients() => this with { Problems = [.. Problems.Select(Security.ServerPaths.Redact)] };
 }

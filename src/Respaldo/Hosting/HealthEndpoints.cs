@@ -9,7 +9,8 @@ internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods("/healthz", HttpGetOrHead.Methods, Check).WithTags("Operations").WithSummary("200 when the spool folder is writable, 503 otherwise");
+        routes.MapMethods("/healthz", HttpGetOrHead.Methods, Check).WithTags("Operations").WithSummary("200 when the spool folder is writable, 503 otherwise")
+            .Produces<Health>(StatusCodes.Status503ServiceUnavailable);
         return routes;
     }
 
@@ -18,7 +19,8 @@ internal static class HealthEndpoints
     {
         // The destination's state is detail, not health: intake goes on while a destination is down (records stay
         // spooled), so a load balancer must not take the instance out for it.
-        var check = destination.Last is { } last ? new DestinationDetail(last.Ok, last.CheckedAt, last.Problems, last.Source, last.NextCheckAt) : null;
+        // Open to anyone: the problems name no server path (a folder destination's path is the log's to tell).
+        var check = destination.Last?.ForClients() is { } last ? new DestinationDetail(last.Ok, last.CheckedAt, last.Problems, last.Source, last.NextCheckAt) : null;
         var probe = Path.Combine(options.Value.FullPath, SpoolFolder.TempName(Guid.NewGuid()));
         try
         {
@@ -29,7 +31,7 @@ internal static class HealthEndpoints
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The full reason, with the folder's path, goes to the log; the answer, open to anyone, names no path.
-            logger.SpoolNotWritable(options.Value.FullPath, e);
+            logger.SpoolNotWritable(options.Value.FullPath, e.Message);
             return TypedResults.Json(new Health("unhealthy", $"The spool folder is not writable: {Security.ServerPaths.Redact(e.Message)}", check),
                 HttpJsonContext.Default.Health, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
