@@ -19,9 +19,10 @@ internal sealed class DestinationHints(IBackupDestination destination, IOptions<
             "Check the credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role) and grant them s3:PutObject and s3:GetObject on the prefix.",
         (ErrorKind.NotFound, true) => "Create the bucket, or fix the bucket name in Backup:Destination.",
         (ErrorKind.Network, true) => "Check the endpoint (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or Backup:ServiceUrl) and the network.",
+        // Not "the store kept other bytes": a store may hold the bytes intact and answer a wrong checksum for them.
         (ErrorKind.Verification, true) when options.Value.PayloadMode != PayloadMode.Plain =>
-            "The store kept other bytes than were sent; an S3-compatible store that stores aws-chunked uploads as they are needs Backup:PayloadMode=Plain.",
-        (ErrorKind.Verification, true) => "The store kept other bytes than were sent; check the store, or a proxy in front of it.",
+            "The store's answer did not prove it holds the bytes sent; an S3-compatible store that mishandles aws-chunked uploads (their framing or trailing checksum) needs Backup:PayloadMode=Plain.",
+        (ErrorKind.Verification, true) => "The store's answer did not prove it holds the bytes sent; check the store, or a proxy in front of it.",
         (ErrorKind.DestinationIo, false) => "Give the service's user write access to the folder, or set Backup:Destination to one it can write.",
         _ => null,
     };

@@ -29,6 +29,8 @@ internal sealed record RestoreReport
     public int ObjectsRead { get; init; }
     public Dictionary<string, int> ErrorsByKind { get; init; } = [];
     public List<string> FirstErrors { get; init; } = [];
+    /// <summary>What to do about the errors, the sentences <c>check</c> and a backup run give (<see cref="DestinationHints"/>).</summary>
+    public List<string> Hints { get; init; } = [];
 
     public static RestoreReport From(RunSummary run, string into) => new()
     {
@@ -46,12 +48,19 @@ internal sealed record RestoreReport
         ObjectsRead = run.Objects,
         ErrorsByKind = run.ErrorsByKind,
         FirstErrors = run.FirstErrors,
+        Hints = run.Hints,
     };
 
     public string ToText() =>
         $"restore run {RunId} from {Destination} into {Into}: {Outcome}. {Restored} restored, {Failed} failed, {Skipped} skipped of "
         + $"{Counted.Of(Records, "record")} from {Counted.Of(ObjectsRead, "object")} read, {Counted.Of(Bytes, "byte")} written in {Seconds:0.###} s"
         + (ErrorsByKind.Count == 0 ? "." : ". Errors: " + string.Join(", ", ErrorsByKind.Select(e => $"{e.Key} {e.Value}")) + ".")
-        // Zero of zero reads like a success; say plainly that the source held nothing (a wrong prefix, a wrong bucket).
-        + (Records == 0 && ObjectsRead == 0 ? $" No backed-up records found in {Destination}." : "");
+        // Zero of zero reads like a success; say plainly that the source held nothing (a wrong prefix, or no record in
+        // the days asked for). Not when something failed: then the source could not be read, which the errors say.
+        + (Records == 0 && ObjectsRead == 0 && Failed == 0 ? $" No backed-up records found in {Destination}{(Ranged ? " for the days asked for" : "")}." : "")
+        + string.Concat(Hints.Select(h => " " + h));
+
+    /// <summary>Whether the restore asked for some days only (--from, --to), so finding nothing may be the range's doing.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Ranged { get; init; }
 }

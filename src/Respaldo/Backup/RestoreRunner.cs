@@ -11,7 +11,8 @@ namespace Respaldo.Backup;
 /// overwriting an existing file that differs. Every error is that object's or that record's alone: counted by kind, and
 /// the restore goes on. A temporary file left by a killed restore has a unique name and never blocks a later one.
 /// </summary>
-internal sealed class RestoreRunner(IBackupDestination destination, BackupLayouts layouts, TimeProvider time, ILogger<RestoreRunner> logger, RespaldoMetrics metrics)
+internal sealed class RestoreRunner(
+    IBackupDestination destination, BackupLayouts layouts, DestinationHints hints, TimeProvider time, ILogger<RestoreRunner> logger, RespaldoMetrics metrics)
 {
     public const string Trigger = "restore";
 
@@ -97,6 +98,8 @@ internal sealed class RestoreRunner(IBackupDestination destination, BackupLayout
             Outcome = tally.Failed == 0 ? RunOutcome.Succeeded : tally.Restored > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
             ErrorsByKind = tally.Errors,
             FirstErrors = tally.FirstErrors,
+            // The same advice a backup run and check give for the same failure (a missing bucket, denied credentials).
+            Hints = [.. tally.Errors.Keys.Select(k => Enum.TryParse<ErrorKind>(k, out var kind) ? hints.For(kind) : null).OfType<string>().Distinct()],
         };
         foreach (var error in summary.FirstErrors)
         {

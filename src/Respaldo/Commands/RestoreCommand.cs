@@ -59,7 +59,8 @@ internal static class RestoreCommand
                 var runner = host.Services.GetRequiredService<RestoreRunner>();
                 var summary = await ConsoleProgress.TrackAsync("Restoring", totalKnown: false, result.GetValue(json),
                     progress => runner.RunAsync(request, progress, token));
-                ConsoleProgress.PrintSummary(RestoreReport.From(summary, folder), result.GetValue(json));
+                ConsoleProgress.PrintSummary(RestoreReport.From(summary, folder) with { Ranged = request.From is not null || request.To is not null },
+                    result.GetValue(json));
                 return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failed;
             }, ct);
         });

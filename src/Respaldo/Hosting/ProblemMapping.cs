@@ -19,9 +19,9 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
         (int status, string title, string detail, bool retry) = exception switch
         {
             SpoolFullException e => (StatusCodes.Status507InsufficientStorage, "Spool full",
-                e.Message + " Nothing was stored; retry later.", true),
+                Sentence(e.Message) + " Nothing was stored; retry later.", true),
             SpoolUnavailableException e => (StatusCodes.Status503ServiceUnavailable, "Spool unavailable",
-                e.Message + " Nothing was stored; retry later.", true),
+                Sentence(e.Message) + " Nothing was stored; retry later.", true),
             BackupException { Kind: ErrorKind.Verification or ErrorKind.Corrupt } e => (StatusCodes.Status502BadGateway,
                 "Backup copy failed its integrity check", e.Message, false),
             // The cause (with the store's endpoint, which is the operator's business, not the client's) goes to the log.
@@ -70,4 +70,7 @@ internal sealed class ProblemMapping(IProblemDetailsService problems, IOptions<S
         }
         return true;
     }
+
+    /// <summary>A message as a sentence: the system's error text ("No such file or directory") has no full stop.</summary>
+    private static string Sentence(string message) => message.TrimEnd() is var text && text.EndsWith('.') ? text : text + ".";
 }

@@ -17,16 +17,19 @@ internal static class SpoolAccess
         var target = folder;
         try
         {
+            if (File.Exists(folder))
+            {
+                return $"Storage:Directory: {folder} is a file, not a folder; set Storage:Directory to a folder.";
+            }
             if (create)
             {
+                // The folder to give access to is the one that exists: chown of a folder not yet made fails.
+                target = NearestExisting(folder);
                 SpoolFolder.CreatePrivate(folder);
+                target = folder;
             }
             else if (!Directory.Exists(folder))
             {
-                if (File.Exists(folder))
-                {
-                    return $"Storage:Directory: {folder} is a file, not a folder; set Storage:Directory to a folder.";
-                }
                 target = NearestExisting(folder);
                 Probe(target);
                 return null;
@@ -37,7 +40,7 @@ internal static class SpoolAccess
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var user = Environment.UserName;
-            var why = e.InnerException?.Message ?? e.Message;
+            var why = (e.InnerException?.Message ?? e.Message).TrimEnd('.');
             return e is UnauthorizedAccessException
                 ? $"Storage:Directory: the spool folder {folder} is not writable by user {user} ({why}). Give that user write access to {target} (e.g. chown {user} {target}), or set Storage:Directory to a folder it can write."
                 : $"Storage:Directory: the spool folder {folder} cannot be used by user {user}: {why}. Fix the folder or set Storage:Directory to another one.";

@@ -112,6 +112,8 @@ public sealed class StartupFailureTests
 
         Assert.Equal(ExitCodes.Failed, code);
         Assert.Contains($"Storage:Directory: the spool folder {spool} is not writable by user nobody", stderr);
+        // The folder to fix is the one that exists: chown of the spool folder, not made yet, would fail.
+        Assert.Contains($"Give that user write access to {locked} (e.g. chown nobody {locked})", stderr);
         AssertPlain(stdout + stderr);
         Assert.False(Directory.Exists(spool));
     }
