@@ -8,11 +8,12 @@ namespace Respaldo.Commands;
 /// (<c>--port 9000</c>) would be stored as a setting nobody reads and the service would listen where it always does;
 /// and a guess at which bare word is a value blames the word after the real mistake. Here only the forms README
 /// documents count as settings: <c>--Section:Key=value</c>, <c>--Section:Key value</c>, and the host's own top-level
-/// keys (<c>--urls</c>, <c>--environment</c>, <c>--AllowedHosts</c>, <c>--http_ports</c>, <c>--https_ports</c>).
+/// keys (<c>--urls</c>, <c>--environment</c>, <c>--AllowedHosts</c>). Not <c>--http_ports</c>/<c>--https_ports</c>:
+/// the default address overrides them, so accepting them would listen somewhere else than asked; they get <c>--urls</c>.
 /// </summary>
 internal static class SettingTokens
 {
-    private static readonly string[] TopLevelKeys = ["urls", "environment", "AllowedHosts", "http_ports", "https_ports"];
+    private static readonly string[] TopLevelKeys = ["urls", "environment", "AllowedHosts"];
 
     /// <summary>What is wrong with the first token that is not a setting, without the help hint; null when all are settings.</summary>
     public static TokenProblem? FirstProblem(IReadOnlyList<string> tokens, Command command)
@@ -60,9 +61,10 @@ internal static class SettingTokens
         var lower = name.ToLowerInvariant();
         // Only serve listens; for another verb the address is no setting it reads.
         var serves = command is RootCommand || command.Name == "serve";
-        if (serves && lower is "port" or "p" or "http-port" or "listen-port")
+        if (serves && lower is "port" or "p" or "http-port" or "listen-port" or "http_ports" or "http-ports" or "https_ports" or "https-ports")
         {
-            return $"--urls http://127.0.0.1:{(int.TryParse(value, out var port) ? port : 8000)}";
+            var scheme = lower.StartsWith("https", StringComparison.Ordinal) ? "https" : "http";
+            return $"--urls {scheme}://127.0.0.1:{(int.TryParse(value, out var port) && port is > 0 and < 65536 ? port : 8000)}";
         }
         if (serves && lower is "host" or "bind" or "listen" or "address" or "addr" or "ip" or "url" or "server-urls")
         {
