@@ -12,6 +12,8 @@ namespace Respaldo.Tests.Failures;
 /// </summary>
 public sealed class ReviewFindingsTests
 {
+    private const string Secret = "s3cr3t-api-key-0123456789";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // 1: --http_ports was taken as a setting, and the default address overrode it: the service listened on 8000.
@@ -45,6 +47,44 @@ public sealed class ReviewFindingsTests
         Assert.Equal(ExitCodes.InvalidConfig, run.Code);
         Assert.Equal($"{key} ({variable}) is not used by Respaldo; set where it listens with Urls or --urls instead, e.g. http://127.0.0.1:8000.", run.Output.Trim());
         Assert.False(Directory.Exists(Path.Combine(folder.Path, "data")), "it created a spool folder");
+    }
+
+    // 2: the "did you mean" suggestion repeated the value, and an API key goes to cron logs with it.
+    [Theory]
+    [InlineData("backup", "--Security__ApiKeys__0", Secret)]
+    [InlineData("backup", "--Security__ApiKeys__0=" + Secret, null)]
+    [InlineData("check", "--Security.ApiKeys.0", Secret)]
+    public async Task ASuggestionForASettingNamesTheKeyButNeverRepeatsItsValue(string verb, string option, string? value)
+    {
+        using var folder = new TempFolder();
+
+        var run = await RunAsync(folder.Path, value is null ? [verb, option] : [verb, option, value]);
+
+        Assert.Equal(ExitCodes.InvalidConfig, run.Code);
+        Assert.Contains("Did you mean '--Security:ApiKeys:0=...'?", run.Output);
+        Assert.DoesNotContain("s3cr3t", run.Output);
+    }
+
+    // 2: response files were on, so a value starting with '@' was read as a file, and its name (the secret) echoed.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AValueStartingWithAnAtSignIsNeitherReadAsAFileNorPrinted(bool fileExists)
+    {
+        using var folder = new TempFolder();
+        if (fileExists)
+        {
+            // Read as a response file, its second token would be an unknown option the error names.
+            await File.WriteAllTextAsync(Path.Combine(folder.Path, Secret), "x --read-from-the-response-file\n", Ct);
+        }
+
+        var run = await RunAsync(folder.Path, ["status", "--Security:ApiKeys:0", "@" + Secret, $"--Storage:Directory={folder.Sub("records")}"]);
+
+        Assert.True(run.Exited, run.Output);
+        Assert.DoesNotContain("s3cr3t", run.Output);
+        Assert.DoesNotContain("read-from-the-response-file", run.Output);
+        Assert.DoesNotContain("Response file", run.Output);
+        Assert.NotEqual(ExitCodes.InvalidConfig, run.Code);
     }
 
     private sealed record Run(bool Exited, int Code, string Output);
