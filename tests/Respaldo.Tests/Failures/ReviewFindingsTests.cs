@@ -87,13 +87,47 @@ public sealed class ReviewFindingsTests
         Assert.NotEqual(ExitCodes.InvalidConfig, run.Code);
     }
 
+    // 3: `status` takes a shared lock on serve.lock for a moment; a service starting in that moment refused to run.
+    [Fact]
+    public async Task AServiceStartsWhileStatusBrieflyHoldsItsSharedLock()
+    {
+        using var folder = new TempFolder();
+        var spool = folder.Sub("records");
+        var state = Path.Combine(spool, ".respaldo");
+        Directory.CreateDirectory(state);
+        var port = FreePort.Next();
+        // A host name makes serve say so before the host starts (and so before the spool lock): the moment to wait for.
+        var hostLine = "names the host respaldo-test-host";
+        var shared = new FileStream(Path.Combine(state, "serve.lock"), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
+        try
+        {
+            var run = await RunAsync(folder.Path,
+                ["serve", "--urls", $"http://respaldo-test-host:{port}", $"--Storage:Directory={spool}", "--Backup:Schedule=off", "--Backup:ProbeAtStart=false"],
+                until: $"Now listening on: http://[::]:{port}",
+                whenSeen: (hostLine, async process =>
+                {
+                    await Task.Delay(300, Ct);
+                    Assert.False(process.HasExited, "serve gave up while the shared lock was held");
+                    await shared.DisposeAsync();
+                }));
+
+            Assert.False(run.Exited, "it did not start:\n" + run.Output);
+            Assert.DoesNotContain("Another Respaldo service", run.Output);
+        }
+        finally
+        {
+            await shared.DisposeAsync();
+        }
+    }
+
     private sealed record Run(bool Exited, int Code, string Output);
 
     /// <summary>
-    /// Runs the published executable until it exits, or until <paramref name="until"/> appears (then kills it).
+    /// Runs the published executable until it exits, or until <paramref name="until"/> appears (then kills it);
+    /// <paramref name="whenSeen"/> runs once when its line appears, while the process runs.
     /// </summary>
     private static async Task<Run> RunAsync(string workingDirectory, string[] args, string? until = null,
-        Dictionary<string, string>? environment = null)
+        Dictionary<string, string>? environment = null, (string Line, Func<Process, Task> Action)? whenSeen = null)
     {
         var info = new ProcessStartInfo(await NativeExecutable.GetAsync())
         {
@@ -108,6 +142,7 @@ public sealed class ReviewFindingsTests
         using var process = Process.Start(info)!;
         var output = new StringBuilder();
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trigger = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Collect(string? line)
         {
             if (line is null)
@@ -122,12 +157,22 @@ public sealed class ReviewFindingsTests
             {
                 seen.TrySetResult();
             }
+            if (whenSeen is { } w && line.Contains(w.Line, StringComparison.Ordinal))
+            {
+                trigger.TrySetResult();
+            }
         }
         process.OutputDataReceived += (_, e) => Collect(e.Data);
         process.ErrorDataReceived += (_, e) => Collect(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exit = process.WaitForExitAsync(Ct);
+        if (whenSeen is { } w)
+        {
+            await Task.WhenAny(exit, trigger.Task, Task.Delay(TimeSpan.FromSeconds(60), Ct));
+            Assert.True(trigger.Task.IsCompleted, $"'{w.Line}' never appeared:\n{output}");
+            await w.Action(process);
+        }
         await Task.WhenAny(exit, seen.Task, Task.Delay(TimeSpan.FromSeconds(until is null ? 15 : 60), Ct));
         var exited = process.HasExited;
         if (!exited)
