@@ -8,7 +8,8 @@
 #   4. creates /etc/respaldo/respaldo.env from the AWS example unless it exists (root:respaldo, 0640), and
 #      /var/log/respaldo for system-cron mode
 #   5. refuses to enable the service while the environment file still holds the example's placeholders (a made-up
-#      bucket, endpoint or secret, or listening on all interfaces without an API key): it names each line to edit
+#      bucket, endpoint or secret, or listening beyond loopback without an API key: any Urls/ASPNETCORE_URLS host
+#      other than 127.x, ::1 and localhost): it names each line to edit
 #      and exits 3, with everything else installed
 #   6. reloads systemd and restarts the service if it was running (an upgrade); otherwise says how to check and start it
 # With DESTDIR=/some/root it installs below that folder and skips the user, ownership and systemctl steps
@@ -57,7 +58,17 @@ env_file="$root/etc/respaldo/respaldo.env"
 placeholders=$(awk '
   /^[[:space:]]*#/ { next }
   /replace-me|my-company-respaldo|\.example[:\/]|example\.com/ { printf "  line %d: %s (a placeholder from the example)\n", NR, $0 }
-  /^Urls=.*(0\.0\.0\.0|\[::\]|\*|\+)/ { open = NR; openline = $0 }
+  # Any host but 127.x, ::1 and localhost listens beyond this machine: Kestrel takes a host name as every address.
+  /^[[:space:]]*(export[[:space:]]+)?(Urls|ASPNETCORE_URLS)=/ {
+    value = $0; sub(/^[^=]*=/, "", value); gsub(/["\047[:space:]]/, "", value)
+    n = split(value, urls, ";")
+    for (i = 1; i <= n; i++) {
+      url = tolower(urls[i]); sub(/^[a-z]+:\/\//, "", url)
+      if (url == "" || url ~ /^unix:/) continue
+      if (url ~ /^\[/) { host = url; sub(/\].*/, "]", host) } else { host = url; sub(/[:\/].*/, "", host) }
+      if (host !~ /^(127\.[0-9.]+|\[::1\]|localhost)$/) { open = NR; openline = $0 }
+    }
+  }
   /^Security__ApiKeys__[0-9]+=./ { keys = 1 }
   END { if (open && !keys) printf "  line %d: %s listens beyond this machine without an API key: set Security__ApiKeys__0 (16+ random characters) or listen on 127.0.0.1\n", open, openline }
 ' "$env_file")

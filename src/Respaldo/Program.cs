@@ -9,6 +9,8 @@ var root = new RootCommand("Respaldo receives records over HTTP, keeps each as a
 root.TreatUnmatchedTokensAsErrors = false;
 root.WithSettingsHelp();
 root.SetAction((result, ct) => ServeCommand.RunAsync([.. result.UnmatchedTokens], ct));
-var parsed = root.Parse(args);
+// No response files: with them a value starting with '@' (an API key, a secret) is read as a file name, and the
+// parser's "Response file not found" error repeats it; settings come from the environment or a settings file instead.
+var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 return Usage.Reject(parsed, [.. root.Subcommands.Select(c => c.Name)])
     ?? await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -16,6 +16,15 @@ internal static partial class ListenCheck
 
     public static StartupError? Problem(string? urls, IConfiguration configuration)
     {
+        // ASPNETCORE_HTTP_PORTS / ASPNETCORE_HTTPS_PORTS (or http_ports in a settings file) would be overridden by the
+        // default address without a word (RespaldoHost sets it whenever Urls is empty): refuse rather than listen elsewhere.
+        foreach (var key in (string[])["http_ports", "https_ports"])
+        {
+            if (!string.IsNullOrWhiteSpace(configuration[key]))
+            {
+                return new($"{key} (ASPNETCORE_{key.ToUpperInvariant()}) is not used by Respaldo; set where it listens with Urls or --urls instead, e.g. {Example}.", ExitCodes.InvalidConfig);
+            }
+        }
         foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (Form(url, configuration) is { } wrong)

@@ -8,11 +8,14 @@ namespace Respaldo.Commands;
 /// (<c>--port 9000</c>) would be stored as a setting nobody reads and the service would listen where it always does;
 /// and a guess at which bare word is a value blames the word after the real mistake. Here only the forms README
 /// documents count as settings: <c>--Section:Key=value</c>, <c>--Section:Key value</c>, and the host's own top-level
-/// keys (<c>--urls</c>, <c>--environment</c>, <c>--AllowedHosts</c>, <c>--http_ports</c>, <c>--https_ports</c>).
+/// keys (<c>--urls</c>, <c>--environment</c>, <c>--AllowedHosts</c>). Not <c>--http_ports</c>/<c>--https_ports</c>:
+/// the default address overrides them, so accepting them would listen somewhere else than asked; they get <c>--urls</c>.
+/// A suggestion never repeats a value: it may be a secret (<c>--Security__ApiKeys__0 KEY</c>), and usage errors end
+/// up in cron logs. Only a port number is reused, as the port suggestion needs it.
 /// </summary>
 internal static class SettingTokens
 {
-    private static readonly string[] TopLevelKeys = ["urls", "environment", "AllowedHosts", "http_ports", "https_ports"];
+    private static readonly string[] TopLevelKeys = ["urls", "environment", "AllowedHosts"];
 
     /// <summary>What is wrong with the first token that is not a setting, without the help hint; null when all are settings.</summary>
     public static TokenProblem? FirstProblem(IReadOnlyList<string> tokens, Command command)
@@ -53,32 +56,36 @@ internal static class SettingTokens
         key.Split(':') is { Length: > 1 } parts && parts.All(p => p.Length > 0 && !p.StartsWith('-'))
         || TopLevelKeys.Contains(key, StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The option a person most likely meant, with their value where it fits; null when nothing is obvious.</summary>
+    /// <summary>The option a person most likely meant, with their port or address where it fits (never another value); null when nothing is obvious.</summary>
     private static string? Suggestion(string typed, string? value, Command command)
     {
         var name = typed.TrimStart('-');
         var lower = name.ToLowerInvariant();
         // Only serve listens; for another verb the address is no setting it reads.
         var serves = command is RootCommand || command.Name == "serve";
-        if (serves && lower is "port" or "p" or "http-port" or "listen-port")
+        if (serves && lower is "port" or "p" or "http-port" or "listen-port" or "http_ports" or "http-ports" or "https_ports" or "https-ports")
         {
-            return $"--urls http://127.0.0.1:{(int.TryParse(value, out var port) ? port : 8000)}";
+            var scheme = lower.StartsWith("https", StringComparison.Ordinal) ? "https" : "http";
+            return $"--urls {scheme}://127.0.0.1:{(int.TryParse(value, out var port) && port is > 0 and < 65536 ? port : 8000)}";
         }
         if (serves && lower is "host" or "bind" or "listen" or "address" or "addr" or "ip" or "url" or "server-urls")
         {
+            // The value only when it is plainly an address (no user info, no stray text): it is echoed to logs.
             return value switch
             {
-                null => "--urls http://127.0.0.1:8000",
-                _ when value.Contains("://", StringComparison.Ordinal) => $"--urls {value}",
-                _ when value.Contains(':') && !value.Contains("::", StringComparison.Ordinal) => $"--urls http://{value}",
-                _ => $"--urls http://{value}:8000",
+                _ when Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
+                    && value.Contains("://", StringComparison.Ordinal) => $"--urls {uri.GetLeftPart(UriPartial.Authority)}",
+                _ when value?.Split(':') is [var host, var port] && Uri.CheckHostName(host) != UriHostNameType.Unknown
+                    && int.TryParse(port, out _) => $"--urls http://{value}",
+                _ when Uri.CheckHostName(value) is UriHostNameType.Dns or UriHostNameType.IPv4 => $"--urls http://{value}:8000",
+                _ => "--urls http://127.0.0.1:8000",
             };
         }
         // Environment-variable or dotted spelling of a setting: Storage__Directory, Storage.Directory.
         var colon = name.Replace("__", ":", StringComparison.Ordinal).Replace('.', ':');
         if (colon != name && IsSettingKey(colon))
         {
-            return $"--{colon}" + (value is null ? "" : $"={value}");
+            return $"--{colon}" + (value is null ? "" : "=...");
         }
         var known = command.Options.SelectMany(o => o.Aliases.Append(o.Name)).Where(a => a.StartsWith("--", StringComparison.Ordinal))
             .Append("--urls").Distinct().ToList();

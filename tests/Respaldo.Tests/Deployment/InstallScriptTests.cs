@@ -74,6 +74,37 @@ public sealed class InstallScriptTests
         Assert.Contains("Respaldo check", stdout);
     }
 
+    // Review finding (issue 10): only 0.0.0.0, [::], * and + counted as open, so a host name, a LAN address or
+    // ASPNETCORE_URLS enabled a keyless service reachable from the network. Kestrel takes any host name as every address.
+    [Theory]
+    [InlineData("Urls=http://myhost:8000", true)]
+    [InlineData("Urls=http://192.168.1.5:8000", true)]
+    [InlineData("Urls=http://127.0.0.1:8000;http://10.0.0.7:8000", true)]
+    [InlineData("ASPNETCORE_URLS=http://10.0.0.7:8000", true)]
+    [InlineData("export ASPNETCORE_URLS=\"http://[fe80::1]:8000\"", true)]
+    [InlineData("Urls=http://localhost:8000", false)]
+    [InlineData("Urls=http://127.0.0.2:8000;http://[::1]:8000", false)]
+    public async Task AnyListenHostButLoopbackWithoutAnApiKeyKeepsTheServiceDisabled(string urlsLine, bool open)
+    {
+        using var temp = new TempFolder();
+        var root = temp.Sub("root");
+        Directory.CreateDirectory(Path.Combine(root, "etc/respaldo"));
+        await File.WriteAllTextAsync(Path.Combine(root, "etc/respaldo/respaldo.env"), $"Backup__Destination=s3://site-bucket/records\n{urlsLine}\n", Ct);
+
+        var (exitCode, stdout, stderr) = await InstallAsync(FakePublishOutput(temp, "v1"), root);
+
+        if (open)
+        {
+            Assert.Equal(NotEnabled, exitCode);
+            Assert.Contains($"line 2: {urlsLine} listens beyond this machine without an API key", stderr);
+            Assert.DoesNotContain("systemctl enable --now respaldo\n", stdout);
+        }
+        else
+        {
+            Assert.True(exitCode == 0, stderr);
+        }
+    }
+
     [Fact]
     public async Task AnUpgradeKeepsTheSitesSettingsAndThePreviousVersionForARollback()
     {

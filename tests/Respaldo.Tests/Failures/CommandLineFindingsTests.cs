@@ -25,7 +25,7 @@ public sealed partial class CommandLineFindingsTests
     [InlineData(new[] { "backup", "--port", "9000" }, "Unknown option '--port'. See 'respaldo backup --help'.")]
     [InlineData(new[] { "status", "--jsno" }, "Unknown option '--jsno'. Did you mean '--json'? See 'respaldo status --help'.")]
     [InlineData(new[] { "restore", "--into", "out", "--Id", "x" }, "Unknown option '--Id'. Did you mean '--id'? See 'respaldo restore --help'.")]
-    [InlineData(new[] { "check", "--Storage__Directory=/tmp/x" }, "Unknown option '--Storage__Directory'. Did you mean '--Storage:Directory=/tmp/x'? See 'respaldo check --help'.")]
+    [InlineData(new[] { "check", "--Storage__Directory=/tmp/x" }, "Unknown option '--Storage__Directory'. Did you mean '--Storage:Directory=...'? See 'respaldo check --help'.")]
     public async Task AnUnknownOptionIsAUsageErrorNamingItAsTypedNotASetting(string[] args, string expected)
     {
         using var folder = new TempFolder();
