@@ -42,9 +42,33 @@ internal sealed class DirectoryDestination(string root) : IBackupDestination
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            // A file where a folder must be (Backup:Destination pointing at a file) fails the same way every time;
+            // .NET says "Could not find a part of the path", which sends a person looking for permissions.
+            if (FileInTheWay(path) is { } file)
+            {
+                throw new BackupException(ErrorKind.DestinationIo,
+                    $"Writing {path} failed: {file} is a file, not a folder; set Backup:Destination to a folder.", e) { Permanent = true };
+            }
             throw new BackupException(ErrorKind.DestinationIo, $"Writing {path} failed: {e.Message}", e);
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The nearest existing ancestor of <paramref name="path"/> when it is a file; null otherwise.</summary>
+    private static string? FileInTheWay(string path)
+    {
+        for (var current = Path.GetDirectoryName(path); current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (File.Exists(current))
+            {
+                return current;
+            }
+            if (Directory.Exists(current))
+            {
+                return null;
+            }
+        }
+        return null;
     }
 
     public async Task<byte[]?> DownloadVerifiedAsync(string key, CancellationToken ct)

@@ -112,7 +112,7 @@ internal static class RecordsEndpoints
         }
         var bytes = await reader.ReadAsync(recordId, ct);
         return bytes is null
-            ? Problem(StatusCodes.Status404NotFound, "Record not found", $"No record with id {recordId} is in the spool or the backup.")
+            ? Problem(StatusCodes.Status404NotFound, "Record not found", $"No record with id {recordId} is in the spool or the backup. Check the id: it is the 'id' that POST /store_data/ answered, and a record backed up to another destination is read from a service configured with that one.")
             : TypedResults.Bytes(bytes, "application/json");
     }
 

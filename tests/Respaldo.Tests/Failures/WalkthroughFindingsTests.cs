@@ -113,6 +113,37 @@ public sealed class WalkthroughFindingsTests
         Assert.EndsWith(". Nothing was stored; retry later.", detail);
     }
 
+    /// <summary>Backup:Destination pointing at a file got "Could not find a part of the path", retried 4 times.</summary>
+    [Fact]
+    public async Task ADestinationThatIsAFileIsNamedAsSuchAndNotRetried()
+    {
+        using var root = new TempFolder();
+        var file = Path.Combine(root.Path, "backup.log");
+        File.WriteAllText(file, "not a folder");
+        await using var app = await new RespaldoApplication([$"--Backup:Destination={file}", "--Backup:RetryBaseDelay=00:00:00.010"], null).StartAsync();
+        (await app.PostRecordAsync(new { nombre = "Ana", edad = 30, profesion = "Ingeniera" })).EnsureSuccessStatusCode();
+
+        var run = await app.Services.GetRequiredService<BackupRunner>().RunAsync("test", ct: Ct);
+
+        Assert.Equal(1, run.Failed);
+        Assert.Contains(run.FirstErrors, e => e.Contains($"{file} is a file, not a folder; set Backup:Destination to a folder.", StringComparison.Ordinal));
+        Assert.DoesNotContain(run.ErrorsByKind.Keys, k => k.StartsWith("retried-", StringComparison.Ordinal));
+        Assert.Single(Directory.GetFiles(app.SpoolDirectory, "*.json"));
+    }
+
+    [Fact]
+    public async Task AnUnknownRecordIs404SayingWhereItWasLookedForAndWhatToCheck()
+    {
+        await using var app = await new RespaldoApplication().StartAsync();
+
+        var response = await app.Client.GetAsync($"/records/{Guid.CreateVersion7()}", Ct);
+        var detail = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("detail").GetString()!;
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("is in the spool or the backup", detail);
+        Assert.Contains("Check the id: it is the 'id' that POST /store_data/ answered", detail);
+    }
+
     private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {
         for (var attempt = 0; attempt < 600; attempt++)
