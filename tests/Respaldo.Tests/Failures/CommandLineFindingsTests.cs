@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Respaldo.Commands;
 using Respaldo.Security;
 using Respaldo.Tests.Backup;
@@ -30,7 +29,7 @@ public sealed partial class CommandLineFindingsTests
     {
         using var folder = new TempFolder();
 
-        var (exited, code, output) = await RunAsync(folder.Path, args, until: null);
+        var (exited, code, output) = await WatchedProcess.RunAsync(folder.Path, args, until: null);
 
         Assert.True(exited, "it started a server instead:\n" + output);
         Assert.Equal(ExitCodes.InvalidConfig, code);
@@ -45,7 +44,7 @@ public sealed partial class CommandLineFindingsTests
         var port = FreePort.Next();
         var spool = folder.Sub("records");
 
-        var (exited, _, output) = await RunAsync(folder.Path,
+        var (exited, _, output) = await WatchedProcess.RunAsync(folder.Path,
             ["serve", "--urls", $"http://127.0.0.1:{port}", "--Storage:Directory", spool, "--Backup:Schedule=off", "--environment", "Production"],
             until: $"Now listening on: http://127.0.0.1:{port}");
 
@@ -60,7 +59,7 @@ public sealed partial class CommandLineFindingsTests
         using var folder = new TempFolder();
         var port = FreePort.Next();
 
-        var (exited, _, output) = await RunAsync(folder.Path,
+        var (exited, _, output) = await WatchedProcess.RunAsync(folder.Path,
             ["serve", "--urls", $"http://respaldo-test-host:{port}", $"--Storage:Directory={folder.Sub("records")}", "--Backup:Schedule=off", "--Backup:ProbeAtStart=false"],
             until: "Exposure");
 
@@ -96,7 +95,7 @@ public sealed partial class CommandLineFindingsTests
     {
         using var folder = new TempFolder();
 
-        var (exited, code, output) = await RunAsync(folder.Path, args, until: null);
+        var (exited, code, output) = await WatchedProcess.RunAsync(folder.Path, args, until: null);
 
         Assert.True(exited, output);
         Assert.Equal(ExitCodes.InvalidConfig, code);
@@ -112,7 +111,7 @@ public sealed partial class CommandLineFindingsTests
         using var folder = new TempFolder();
         var into = "/proc/respaldo-" + Guid.NewGuid().ToString("N")[..8];
 
-        var (exited, code, output) = await RunAsync(folder.Path, ["restore", "--into", into, $"--Backup:Destination={folder.Path}"], until: null);
+        var (exited, code, output) = await WatchedProcess.RunAsync(folder.Path, ["restore", "--into", into, $"--Backup:Destination={folder.Path}"], until: null);
 
         Assert.True(exited, output);
         Assert.Equal(ExitCodes.InvalidConfig, code);
@@ -160,53 +159,5 @@ public sealed partial class CommandLineFindingsTests
         Assert.Contains("Storage:MaxBytes: '-1' must be 0 or more.", stderr);
         Assert.Contains("Backup:Concurrency: '0' must be between 1 and 512.", stderr);
         Assert.DoesNotContain("E+", stderr);
-    }
-
-    /// <summary>
-    /// Runs the executable until it exits, or until a line containing <paramref name="until"/> appears (then it is
-    /// stopped): whether it exited by itself, its exit code, and stdout and stderr together.
-    /// </summary>
-    private static async Task<(bool Exited, int Code, string Output)> RunAsync(string workingDirectory, string[] args, string? until)
-    {
-        var info = new ProcessStartInfo(await NativeExecutable.GetAsync())
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        args.ToList().ForEach(info.ArgumentList.Add);
-        info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        using var process = Process.Start(info)!;
-        var output = new System.Text.StringBuilder();
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Collect(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-            if (until is not null && line.Contains(until, StringComparison.Ordinal))
-            {
-                seen.TrySetResult();
-            }
-        }
-        process.OutputDataReceived += (_, e) => Collect(e.Data);
-        process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        // A usage error answers at once; a server that should not have started is given 15 s to show itself.
-        await Task.WhenAny(process.WaitForExitAsync(Ct), seen.Task, Task.Delay(TimeSpan.FromSeconds(until is null ? 15 : 60), Ct));
-        var exited = process.HasExited;
-        if (!exited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        await process.WaitForExitAsync(Ct);
-        lock (output)
-        {
-            return (exited, exited ? process.ExitCode : -1, output.ToString());
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Respaldo.Commands;
 using Respaldo.Tests.Infrastructure;
 
@@ -26,7 +24,7 @@ public sealed class ReviewFindingsTests
         using var folder = new TempFolder();
         var port = FreePort.Next();
 
-        var run = await RunAsync(folder.Path, ["serve", option, $"{port}", "--urls=http://127.0.0.1:0"]);
+        var run = await WatchedProcess.RunAsync(folder.Path, ["serve", option, $"{port}", "--urls=http://127.0.0.1:0"]);
 
         Assert.True(run.Exited, "it started a server instead:\n" + run.Output);
         Assert.Equal(ExitCodes.InvalidConfig, run.Code);
@@ -41,7 +39,7 @@ public sealed class ReviewFindingsTests
     {
         using var folder = new TempFolder();
 
-        var run = await RunAsync(folder.Path, ["serve", "--urls=http://127.0.0.1:0"], environment: new() { [variable] = $"{FreePort.Next()}" });
+        var run = await WatchedProcess.RunAsync(folder.Path, ["serve", "--urls=http://127.0.0.1:0"], environment: new() { [variable] = $"{FreePort.Next()}" });
 
         Assert.True(run.Exited, "it started a server instead:\n" + run.Output);
         Assert.Equal(ExitCodes.InvalidConfig, run.Code);
@@ -58,7 +56,7 @@ public sealed class ReviewFindingsTests
     {
         using var folder = new TempFolder();
 
-        var run = await RunAsync(folder.Path, value is null ? [verb, option] : [verb, option, value]);
+        var run = await WatchedProcess.RunAsync(folder.Path, value is null ? [verb, option] : [verb, option, value]);
 
         Assert.Equal(ExitCodes.InvalidConfig, run.Code);
         Assert.Contains("Did you mean '--Security:ApiKeys:0=...'?", run.Output);
@@ -78,7 +76,7 @@ public sealed class ReviewFindingsTests
             await File.WriteAllTextAsync(Path.Combine(folder.Path, Secret), "x --read-from-the-response-file\n", Ct);
         }
 
-        var run = await RunAsync(folder.Path, ["status", "--Security:ApiKeys:0", "@" + Secret, $"--Storage:Directory={folder.Sub("records")}"]);
+        var run = await WatchedProcess.RunAsync(folder.Path, ["status", "--Security:ApiKeys:0", "@" + Secret, $"--Storage:Directory={folder.Sub("records")}"]);
 
         Assert.True(run.Exited, run.Output);
         Assert.DoesNotContain("s3cr3t", run.Output);
@@ -101,7 +99,7 @@ public sealed class ReviewFindingsTests
         var shared = new FileStream(Path.Combine(state, "serve.lock"), FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite);
         try
         {
-            var run = await RunAsync(folder.Path,
+            var run = await WatchedProcess.RunAsync(folder.Path,
                 ["serve", "--urls", $"http://respaldo-test-host:{port}", $"--Storage:Directory={spool}", "--Backup:Schedule=off", "--Backup:ProbeAtStart=false"],
                 until: $"Now listening on: http://[::]:{port}",
                 whenSeen: (hostLine, async process =>
@@ -117,72 +115,6 @@ public sealed class ReviewFindingsTests
         finally
         {
             await shared.DisposeAsync();
-        }
-    }
-
-    private sealed record Run(bool Exited, int Code, string Output);
-
-    /// <summary>
-    /// Runs the published executable until it exits, or until <paramref name="until"/> appears (then kills it);
-    /// <paramref name="whenSeen"/> runs once when its line appears, while the process runs.
-    /// </summary>
-    private static async Task<Run> RunAsync(string workingDirectory, string[] args, string? until = null,
-        Dictionary<string, string>? environment = null, (string Line, Func<Process, Task> Action)? whenSeen = null)
-    {
-        var info = new ProcessStartInfo(await NativeExecutable.GetAsync())
-        {
-            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        args.ToList().ForEach(info.ArgumentList.Add);
-        info.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        foreach (var (name, value) in environment ?? [])
-        {
-            info.Environment[name] = value;
-        }
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var trigger = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Collect(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-            if (until is not null && line.Contains(until, StringComparison.Ordinal))
-            {
-                seen.TrySetResult();
-            }
-            if (whenSeen is { } w && line.Contains(w.Line, StringComparison.Ordinal))
-            {
-                trigger.TrySetResult();
-            }
-        }
-        process.OutputDataReceived += (_, e) => Collect(e.Data);
-        process.ErrorDataReceived += (_, e) => Collect(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var exit = process.WaitForExitAsync(Ct);
-        if (whenSeen is { } w)
-        {
-            await Task.WhenAny(exit, trigger.Task, Task.Delay(TimeSpan.FromSeconds(60), Ct));
-            Assert.True(trigger.Task.IsCompleted, $"'{w.Line}' never appeared:\n{output}");
-            await w.Action(process);
-        }
-        await Task.WhenAny(exit, seen.Task, Task.Delay(TimeSpan.FromSeconds(until is null ? 15 : 60), Ct));
-        var exited = process.HasExited;
-        if (!exited)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        await process.WaitForExitAsync(Ct);
-        lock (output)
-        {
-            return new(exited, exited ? process.ExitCode : -1, output.ToString());
         }
     }
 }
