@@ -12,6 +12,14 @@ internal sealed class DestinationHints(IBackupDestination destination, IOptions<
 {
     private bool IsS3 => destination is S3Destination;
 
+    /// <summary>
+    /// The advice for a run's counted error kinds (the keys of its <c>ErrorsByKind</c>; "retried-…" and other counts
+    /// that are no kind give none), each sentence once, in kind order: what a backup and a restore summary carry.
+    /// </summary>
+    public static List<string> ForKinds(IEnumerable<string> kinds, Func<ErrorKind, string?>? hint) =>
+        [.. kinds.Order(StringComparer.Ordinal)
+            .Select(k => Enum.TryParse<ErrorKind>(k, out var kind) ? hint?.Invoke(kind) : null).OfType<string>().Distinct()];
+
     /// <returns>One sentence, or null when the error's own message already says all there is to do.</returns>
     public string? For(ErrorKind kind) => (kind, IsS3) switch
     {

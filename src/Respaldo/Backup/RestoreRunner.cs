@@ -99,7 +99,7 @@ internal sealed class RestoreRunner(
             ErrorsByKind = tally.Errors,
             FirstErrors = tally.FirstErrors,
             // The same advice a backup run and check give for the same failure (a missing bucket, denied credentials).
-            Hints = [.. tally.Errors.Keys.Select(k => Enum.TryParse<ErrorKind>(k, out var kind) ? hints.For(kind) : null).OfType<string>().Distinct()],
+            Hints = DestinationHints.ForKinds(tally.Errors.Keys, hints.For),
         };
         foreach (var error in summary.FirstErrors)
         {

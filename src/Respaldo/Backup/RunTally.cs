@@ -92,8 +92,7 @@ internal sealed class RunTally(int files, IProgress<RunProgress>? progress, Resp
         Outcome = _failed == 0 ? RunOutcome.Succeeded : _uploaded > 0 ? RunOutcome.PartiallyFailed : RunOutcome.Failed,
         ErrorsByKind = new(_errors.OrderBy(e => e.Key, StringComparer.Ordinal)),
         FirstErrors = [.. _firstErrors],
-        Hints = [.. _errors.Keys.Order(StringComparer.Ordinal)
-            .Select(k => Enum.TryParse<ErrorKind>(k, out var kind) && hints?.Invoke(kind) is { } hint ? hint : null).OfType<string>().Distinct()],
+        Hints = DestinationHints.ForKinds(_errors.Keys, hints),
     };
 
     private void Count(string kind, int n) => _errors.AddOrUpdate(kind, n, (_, c) => c + n);
