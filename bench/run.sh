@@ -383,6 +383,19 @@ s3_reset() {
 
 # `aws s3 ls` exits 1 when nothing matches: that is a count of 0, not an error.
 count_objects() { { aws_direct s3 ls --recursive "s3://$BUCKET/$1/" 2>>"$LOGS/aws.log" || true; } | wc -l; }
+# One backed-up object read back and compared byte for byte with its source file. Prints what is wrong as a JSON
+# string (keeping a copy of a differing object), or nothing.
+sample_problem() {  # sample_problem KEY SAMPLE PREFIX SOURCE DOWNLOAD COPY
+    local key=$1 sample=$2 prefix=$3 source=$4 download=$5 copy=$6
+    if [[ -z $key ]]; then
+        echo "\"no object named like $sample under s3://$BUCKET/$prefix/\""
+    elif ! aws_direct s3 cp "s3://$BUCKET/$key" "$download" >>"$LOGS/aws.log" 2>&1; then
+        echo "\"could not read back s3://$BUCKET/$key (log: $LOGS/aws.log)\""
+    elif ! cmp -s "$download" "$source"; then
+        cp "$download" "$copy"
+        echo "\"s3://$BUCKET/$key differs from the spooled file (copy in $LOGS)\""
+    fi
+}
 
 # Is the S3 server itself fast enough? Small PUTs/s straight to it and through the proxy, at the CLI's concurrency
 # (10) and at Respaldo's; through the proxy a client can at best reach concurrency ÷ latency.
@@ -481,14 +494,8 @@ backup_one() {
         local sample key
         sample=$(sed -n "$(((n + 1) / 2))p" "$WORK/master.list")
         key=$(aws_direct s3 ls --recursive "s3://$BUCKET/$prefix/" 2>>"$LOGS/aws.log" | awk '{print $4}' | grep -F "$sample" | head -1 || true)
-        if [[ -z $key ]]; then
-            failed="\"no object named like $sample under s3://$BUCKET/$prefix/\""
-        elif ! aws_direct s3 cp "s3://$BUCKET/$key" "$WORK/sample.json" >>"$LOGS/aws.log" 2>&1; then
-            failed="\"could not read back s3://$BUCKET/$key (log: $LOGS/aws.log)\""
-        elif ! cmp -s "$WORK/sample.json" "$MASTER/$sample"; then
-            cp "$WORK/sample.json" "$LOGS/sample-$tool-$n-r$round.json"
-            failed="\"s3://$BUCKET/$key differs from the spooled file (copy in $LOGS)\""
-        fi
+        failed=$(sample_problem "$key" "$sample" "$prefix" "$MASTER/$sample" "$WORK/sample.json" "$LOGS/sample-$tool-$n-r$round.json")
+        failed=${failed:-null}
     fi
     remove_dir "$dir"
     s3_reset
@@ -653,13 +660,9 @@ aot_backup_one() {
         failed="\"$left records left in the spool after a successful run\""
     elif ((objects < n)); then
         failed="\"only $objects of $n objects under s3://$BUCKET/$prefix/\""
-    elif [[ -z $key ]]; then
-        failed="\"no object named like $sample under s3://$BUCKET/$prefix/\""
-    elif ! aws_direct s3 cp "s3://$BUCKET/$key" "$SHM/sample.json" >>"$LOGS/aws.log" 2>&1; then
-        failed="\"could not read back s3://$BUCKET/$key (log: $LOGS/aws.log)\""
-    elif ! cmp -s "$SHM/sample.json" "$SHM/sample-source.json"; then
-        cp "$SHM/sample.json" "$LOGS/sample-aot-$tool-$n.json"
-        failed="\"s3://$BUCKET/$key differs from the spooled file (copy in $LOGS)\""
+    else
+        failed=$(sample_problem "$key" "$sample" "$prefix" "$SHM/sample-source.json" "$SHM/sample.json" "$LOGS/sample-aot-$tool-$n.json")
+        failed=${failed:-null}
     fi
     rm -rf -- "$dir"
     s3_reset
